@@ -1,0 +1,20 @@
+"""Writing the append-only audit log."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from communities.models import AuditEvent
+
+
+def record(actor, verb: str, obj=None, *, community=None, data: dict | None = None) -> AuditEvent:
+    """Append one audit event: who did what to which object, with any details in `data`."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    return AuditEvent.objects.create(
+        actor=actor,
+        verb=verb,
+        community=community,
+        object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        data=data or {},
+    )

@@ -1,0 +1,442 @@
+"""Who is who: communities, estates, units and their owners, organisations and their people."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person with a login; Chinese names do not split into first and last, so one field."""
+
+    display_name = models.CharField(_("name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+class Community(models.Model):
+    """社区: the urban community that every body, estate and matter belongs to."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
+    code = models.CharField(
+        _("reference code"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("Use 2 to 8 capital letters."))],
+        help_text=_("Prefix of matter reference numbers, e.g. LH for LH-2026-0007."),
+    )
+    street = models.CharField(_("street (街道)"), max_length=100)
+    district = models.CharField(_("district (区)"), max_length=100)
+    city = models.CharField(_("city"), max_length=100, default="深圳市")
+    # Thresholds, deadlines and budget caps that domain-rules.md calls configurable defaults.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+        permissions = [
+            ("propose_matter", "Can propose matters in the community"),
+            ("comment", "Can comment on the community's matters"),
+            ("vote", "Can vote in the community's residents' polls"),
+            ("chair_meeting", "Can chair the community's meetings"),
+            ("publish_resolution", "Can publish resolutions and their results"),
+            ("moderate", "Can moderate discussion"),
+            ("verify_resident", "Can verify residents"),
+            ("view_residents", "Can see residents' names"),
+            ("manage_register", "Can keep the unit and ownership register"),
+            ("escalate", "Can escalate matters to the street and district"),
+            ("answer_escalation", "Can answer escalated matters"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Estate(models.Model):
+    """小区 / 物业管理区域: the area whose owners decide jointly under Civil Code Art. 278."""
+
+    community = models.ForeignKey(
+        Community, models.PROTECT, related_name="estates", verbose_name=_("community")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("estate")
+        verbose_name_plural = _("estates")
+        ordering = ["community", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="estate_unique_name")
+        ]
+        permissions = [
+            ("vote", "Can vote in the estate's owners' decisions"),
+            ("propose_matter", "Can propose matters for the estate's owners"),
+            ("chair_meeting", "Can convene and chair the owners' assembly"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """专有部分: one unit of exclusive property; its area weighs an owner's vote."""
+
+    class AreaSource(models.TextChoices):
+        # The SPC interpretation's order of preference: register, then survey, then contract.
+        REGISTER = "register", _("property register")
+        SURVEY = "survey", _("surveyed area")
+        CONTRACT = "contract", _("sale contract")
+
+    estate = models.ForeignKey(Estate, models.PROTECT, related_name="units", verbose_name=_("estate"))
+    building = models.CharField(_("building"), max_length=20)
+    number = models.CharField(_("unit number"), max_length=20)
+    area = models.DecimalField(
+        _("exclusive area (m²)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    area_source = models.CharField(
+        _("area source"), max_length=16, choices=AreaSource, default=AreaSource.REGISTER
+    )
+    # Unsold or undelivered units; together they count as one owner head (SPC interp. Art. 9).
+    developer_held = models.BooleanField(_("held by the developer"), default=False)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["estate", "building", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "building", "number"], name="unit_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(area__gt=0), name="unit_area_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.building}-{self.number}"
+
+
+class OwnershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class Ownership(models.Model):
+    """A person's ownership of a unit; co-owners designate one of them to cast the unit's vote."""
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="ownerships", verbose_name=_("unit"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="ownerships",
+        verbose_name=_("owner"),
+    )
+    is_voter = models.BooleanField(_("casts the unit's vote"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
+    )
+    started_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = OwnershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ownership")
+        verbose_name_plural = _("ownerships")
+        ordering = ["unit", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "owner"],
+                condition=Q(ended_at__isnull=True),
+                name="ownership_unique_current_owner",
+            ),
+            # Co-owners of one unit share one vote (domain-rules §1).
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(ended_at__isnull=True, is_voter=True),
+                name="ownership_one_voter_per_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner} — {self.unit}"
+
+
+class OrganizationKind(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", _("party committee (社区党委)")
+    RESIDENTS_COMMITTEE = "residents_committee", _("residents' committee (居委会)")
+    WORKSTATION = "workstation", _("community workstation (社区工作站)")
+    PROPERTY_MANAGEMENT = "property_management", _("property management company (物业)")
+    OWNERS_COMMITTEE = "owners_committee", _("owners' committee (业委会)")
+    SOCIAL_ORGANIZATION = "social_organization", _("social organisation (社会组织)")
+
+
+# One of each per community; one of each per estate (DESIGN.md, domain model).
+COMMUNITY_SINGLETON_KINDS = (
+    OrganizationKind.PARTY_COMMITTEE,
+    OrganizationKind.RESIDENTS_COMMITTEE,
+    OrganizationKind.WORKSTATION,
+)
+ESTATE_KINDS = (OrganizationKind.PROPERTY_MANAGEMENT, OrganizationKind.OWNERS_COMMITTEE)
+
+
+class Organization(models.Model):
+    """One of the bodies that share a community (一核多元)."""
+
+    Kind = OrganizationKind
+
+    community = models.ForeignKey(
+        Community, models.PROTECT, related_name="organizations", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind)
+    name = models.CharField(_("name"), max_length=100)
+    estate = models.ForeignKey(
+        Estate,
+        models.PROTECT,
+        related_name="organizations",
+        null=True,
+        blank=True,
+        verbose_name=_("estate"),
+        help_text=_("Required for property companies and owners' committees, empty otherwise."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["community", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "kind"],
+                condition=Q(kind__in=COMMUNITY_SINGLETON_KINDS),
+                name="organization_one_per_community",
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "kind"],
+                condition=Q(kind__in=ESTATE_KINDS),
+                name="organization_one_per_estate",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "name"], name="organization_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind__in=ESTATE_KINDS) & Q(estate__isnull=False))
+                | (~Q(kind__in=ESTATE_KINDS) & Q(estate__isnull=True)),
+                name="organization_estate_iff_estate_kind",
+            ),
+        ]
+        permissions = [
+            ("manage_organization", "Can appoint and remove the organisation's people"),
+            ("speak_for_organization", "Can speak and submit on the organisation's behalf"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.estate_id and self.community_id and self.estate.community_id != self.community_id:
+            raise ValidationError({"estate": _("The estate must belong to the same community.")})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def verified(self):
+        return self.filter(status=Membership.Status.VERIFIED)
+
+    def pending(self):
+        return self.filter(status=Membership.Status.PENDING)
+
+
+class Membership(models.Model):
+    """A resident's place in a community, which staff verify before it carries any rights."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting verification")
+        VERIFIED = "verified", _("verified")
+        REJECTED = "rejected", _("not verified")
+        LEFT = "left", _("left")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    community = models.ForeignKey(
+        Community, models.PROTECT, related_name="memberships", verbose_name=_("community")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    address = models.CharField(
+        _("address in the community"),
+        max_length=200,
+        blank=True,
+        help_text=_("Building and room, so that staff can verify you."),
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["community", "-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.community}"
+
+    @property
+    def is_verified(self):
+        return self.status == self.Status.VERIFIED
+
+
+class Title(models.TextChoices):
+    SECRETARY = "secretary", _("secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("deputy secretary")
+    DIRECTOR = "director", _("director")
+    DEPUTY_DIRECTOR = "deputy_director", _("deputy director")
+    MANAGER = "manager", _("manager")
+    MEMBER = "member", _("member")
+    STAFF = "staff", _("staff")
+
+
+class PositionQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class Position(models.Model):
+    """A person's title in an organisation; ended positions stay on record."""
+
+    Title = Title
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="positions",
+        verbose_name=_("user"),
+    )
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="positions", verbose_name=_("organisation")
+    )
+    title = models.CharField(_("title"), max_length=32, choices=Title)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("appointed by"),
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["organization", "title", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="position_one_current_per_organization",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}, {self.get_title_display()}, {self.organization}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """审计日志: one row per state change, moderation or permission change; never edited.
+
+    It lives in the lowest app so that every app can write to it. It never holds a secret
+    ballot's choice.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
+    )
+    verb = models.CharField(_("verb"), max_length=64)
+    community = models.ForeignKey(
+        Community,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("community"),
+    )
+    object_type = models.ForeignKey(
+        ContentType, models.PROTECT, null=True, blank=True, verbose_name=_("object type")
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.verb} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

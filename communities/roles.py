@@ -1,0 +1,166 @@
+"""The role policy, as data: which role holds which permissions on which objects.
+
+This table is the only source of object permissions. `services.sync_permissions` derives a
+user's roles from their memberships, positions and ownerships, looks each role up here and
+makes guardian's rows match. Nothing else grants these permissions.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import OrganizationKind as Kind
+from communities.models import Title
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permission codenames a role holds on each kind of object it relates to."""
+
+    community: frozenset[str] = frozenset()  # the community the role belongs to
+    organization: frozenset[str] = frozenset()  # the organisation the position is in
+    estate: frozenset[str] = frozenset()  # the estate concerned: owned units', or the org's
+
+
+def grant(community=(), organization=(), estate=()) -> Grant:
+    return Grant(frozenset(community), frozenset(organization), frozenset(estate))
+
+
+RESIDENT = "resident"  # asked to join, not yet verified
+VERIFIED_RESIDENT = "verified_resident"
+OWNER = "owner"  # holds a unit in an estate (from the register, recorded by staff)
+
+
+def position_role(kind: str, title: str) -> str:
+    """The role name for a title in an organisation of a kind, e.g. 'party_committee.secretary'."""
+    return f"{kind}.{title}"
+
+
+_SPEAK = {"speak_for_organization"}
+_LEAD = {"manage_organization", "speak_for_organization"}
+
+# Residents' committee and workstation staff verify residents and see their names.
+_RESIDENT_DESK = {"comment", "verify_resident", "view_residents"}
+
+ROLE_POLICY: dict[str, Grant] = {
+    # An unverified resident reads what the public reads, and may wait in the queue.
+    RESIDENT: grant(),
+    VERIFIED_RESIDENT: grant(community={"propose_matter", "comment", "vote"}),
+    OWNER: grant(estate={"vote", "propose_matter"}),
+    # 社区党委: proposes, chairs council sessions, screens proposals (moderate).
+    position_role(Kind.PARTY_COMMITTEE, Title.SECRETARY): grant(
+        community={"propose_matter", "comment", "chair_meeting", "moderate", "view_residents"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.PARTY_COMMITTEE, Title.DEPUTY_SECRETARY): grant(
+        community={"propose_matter", "comment", "chair_meeting", "moderate", "view_residents"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.PARTY_COMMITTEE, Title.MEMBER): grant(
+        community={"propose_matter", "comment", "chair_meeting"},
+        organization=_SPEAK,
+    ),
+    # 居委会: convenes residents' meetings, publishes resolutions, verifies residents.
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.DIRECTOR): grant(
+        community=_RESIDENT_DESK
+        | {"propose_matter", "chair_meeting", "publish_resolution", "moderate", "escalate"}
+        | {"manage_register"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.DEPUTY_DIRECTOR): grant(
+        community=_RESIDENT_DESK
+        | {"propose_matter", "chair_meeting", "publish_resolution", "moderate", "escalate"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.MEMBER): grant(
+        community=_RESIDENT_DESK | {"propose_matter"},
+        organization=_SPEAK,
+    ),
+    # 社区工作站: the street office's arm; verifies, handles and escalates, answers escalations.
+    position_role(Kind.WORKSTATION, Title.DIRECTOR): grant(
+        community=_RESIDENT_DESK | {"escalate", "answer_escalation", "manage_register"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.WORKSTATION, Title.STAFF): grant(
+        community=_RESIDENT_DESK | {"escalate", "manage_register"},
+        organization=_SPEAK,
+    ),
+    # 物业: submits proposals and positions for its estate.
+    position_role(Kind.PROPERTY_MANAGEMENT, Title.MANAGER): grant(
+        community={"propose_matter", "comment"},
+        organization=_LEAD,
+        estate={"propose_matter"},
+    ),
+    position_role(Kind.PROPERTY_MANAGEMENT, Title.STAFF): grant(
+        community={"comment"},
+        organization=_SPEAK,
+    ),
+    # 业委会: speaks for its estate's owners and convenes the owners' assembly.
+    position_role(Kind.OWNERS_COMMITTEE, Title.DIRECTOR): grant(
+        community={"propose_matter", "comment"},
+        organization=_LEAD,
+        estate={"propose_matter", "chair_meeting"},
+    ),
+    position_role(Kind.OWNERS_COMMITTEE, Title.DEPUTY_DIRECTOR): grant(
+        community={"propose_matter", "comment"},
+        organization=_LEAD,
+        estate={"propose_matter", "chair_meeting"},
+    ),
+    position_role(Kind.OWNERS_COMMITTEE, Title.MEMBER): grant(
+        community={"propose_matter", "comment"},
+        organization=_SPEAK,
+        estate={"propose_matter"},
+    ),
+    # 社会组织: submits proposals and states positions.
+    position_role(Kind.SOCIAL_ORGANIZATION, Title.DIRECTOR): grant(
+        community={"propose_matter", "comment"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.SOCIAL_ORGANIZATION, Title.MEMBER): grant(
+        community={"propose_matter", "comment"},
+        organization=_SPEAK,
+    ),
+}
+
+
+def titles_for(kind: str) -> list[str]:
+    """The titles an organisation of this kind can have, in the policy's order."""
+    prefix = f"{kind}."
+    return [role[len(prefix) :] for role in ROLE_POLICY if role.startswith(prefix)]
+
+
+def is_valid_title(kind: str, title: str) -> bool:
+    return position_role(kind, title) in ROLE_POLICY
+
+
+def managed_codenames() -> dict[str, frozenset[str]]:
+    """Every codename the policy hands out, per object kind: the set that sync keeps in step."""
+    result = {"community": set(), "organization": set(), "estate": set()}
+    for role_grant in ROLE_POLICY.values():
+        result["community"] |= role_grant.community
+        result["organization"] |= role_grant.organization
+        result["estate"] |= role_grant.estate
+    return {key: frozenset(value) for key, value in result.items()}
+
+
+ROLE_LABELS = {
+    RESIDENT: _("resident awaiting verification"),
+    VERIFIED_RESIDENT: _("verified resident"),
+    OWNER: _("owner"),
+}
+
+PERMISSION_LABELS = {
+    "propose_matter": _("propose matters"),
+    "comment": _("comment"),
+    "vote": _("vote"),
+    "chair_meeting": _("chair meetings"),
+    "publish_resolution": _("publish resolutions"),
+    "moderate": _("moderate discussion"),
+    "verify_resident": _("verify residents"),
+    "view_residents": _("see residents' names"),
+    "manage_register": _("keep the unit register"),
+    "escalate": _("escalate matters"),
+    "answer_escalation": _("answer escalations"),
+    "manage_organization": _("manage the organisation"),
+    "speak_for_organization": _("speak for the organisation"),
+}

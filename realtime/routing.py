@@ -1,0 +1,10 @@
+from django.urls import path
+
+from realtime import consumers
+
+websocket_urlpatterns = [
+    path(
+        "ws/communities/<slug:slug>/verification/",
+        consumers.VerificationQueueConsumer.as_asgi(),
+    ),
+]
