@@ -1,0 +1,35 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+# Services are what CI is told it gets; a missing one must fail, not skip (see .ci/run).
+REQUIRED_BACKENDS = {
+    b.strip() for b in os.environ.get("GONGZHI_REQUIRE_BACKENDS", "").split(",") if b.strip()
+}
+
+
+def pytest_configure(config):
+    # Hashing passwords properly is slow and beside the point in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_admin()
+
+
+@pytest.fixture
+def world(admin_user):
+    """A community with all six bodies, one estate, and the named cast in their roles."""
+    community, estate, orgs = factories.make_community(admin_user)
+    cast = factories.make_cast(admin_user, community, estate, orgs)
+
+    class World:
+        pass
+
+    w = World()
+    w.admin, w.community, w.estate, w.orgs, w.cast = admin_user, community, estate, orgs, cast
+    return w

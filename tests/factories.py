@@ -1,0 +1,77 @@
+"""Small builders for tests: a community with all six bodies, and a named cast per role."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from communities import services
+from communities.models import Community, Estate, Organization, Title, Unit
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery"
+
+Kind = Organization.Kind
+
+
+def make_user(username: str, **extra):
+    return User.objects.create_user(
+        username=username, password=PASSWORD, display_name=extra.pop("display_name", username)
+    )
+
+
+def make_admin(username: str = "root"):
+    return User.objects.create_superuser(username=username, password=PASSWORD)
+
+
+def make_community(admin, *, slug="lianhua", code="LH", name="莲花社区"):
+    """A community with one estate of three units and one organisation of each kind."""
+    community = services.save_structure(
+        admin, Community(name=name, slug=slug, code=code, street="莲花街道", district="福田区")
+    )
+    estate = services.save_structure(admin, Estate(community=community, name=f"{name}一村"))
+    for number, area in (("101", "88.50"), ("102", "120.00"), ("201", "65.25")):
+        services.save_structure(
+            admin, Unit(estate=estate, building="1", number=number, area=Decimal(area))
+        )
+    orgs = {}
+    for kind, org_name, org_estate in (
+        (Kind.PARTY_COMMITTEE, "党委", None),
+        (Kind.RESIDENTS_COMMITTEE, "居委会", None),
+        (Kind.WORKSTATION, "工作站", None),
+        (Kind.PROPERTY_MANAGEMENT, "物业", estate),
+        (Kind.OWNERS_COMMITTEE, "业委会", estate),
+        (Kind.SOCIAL_ORGANIZATION, "长者服务社", None),
+    ):
+        orgs[kind] = services.save_structure(
+            admin,
+            Organization(
+                community=community, kind=kind, name=f"{name}{org_name}", estate=org_estate
+            ),
+        )
+    return community, estate, orgs
+
+
+# The named cast: each role in the community, plus people with no rights there.
+CAST_POSITIONS = {
+    "party_secretary": (Kind.PARTY_COMMITTEE, Title.SECRETARY),
+    "rc_director": (Kind.RESIDENTS_COMMITTEE, Title.DIRECTOR),
+    "ws_staff": (Kind.WORKSTATION, Title.STAFF),
+    "pm_manager": (Kind.PROPERTY_MANAGEMENT, Title.MANAGER),
+    "oc_chair": (Kind.OWNERS_COMMITTEE, Title.DIRECTOR),
+    "so_member": (Kind.SOCIAL_ORGANIZATION, Title.MEMBER),
+}
+CAST = [*CAST_POSITIONS, "resident", "owner", "unverified", "outsider"]
+
+
+def make_cast(admin, community, estate, orgs):
+    """Create the named cast through the services, as their roles would arise in real life."""
+    people = {name: make_user(name) for name in CAST}
+    for name, (kind, title) in CAST_POSITIONS.items():
+        services.appoint(admin, orgs[kind], people[name], title)
+    for name in ("resident", "owner", "unverified"):
+        services.request_membership(people[name], community, address="1栋")
+    for name in ("resident", "owner"):
+        membership = people[name].memberships.get(community=community)
+        services.verify_membership(admin, membership)
+    services.record_ownership(admin, estate.units.get(number="101"), people["owner"])
+    return people
