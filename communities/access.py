@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communities.models import Community, Membership
+from communities.models import Community, Membership, Position
 
 # What each action asks of the community; reading a community page needs nothing.
 COMMUNITY_ACTIONS = {
@@ -30,8 +30,7 @@ def get_membership_for(user, pk: int, *, action: str = "verify") -> Membership:
         Membership.objects.select_related("user", "community", "decided_by"), pk=pk
     )
     if not (
-        user.is_authenticated
-        and user.has_perm("communities.verify_resident", membership.community)
+        user.is_authenticated and user.has_perm("communities.verify_resident", membership.community)
     ):
         raise Http404("No such membership.")
     return membership
@@ -40,3 +39,39 @@ def get_membership_for(user, pk: int, *, action: str = "verify") -> Membership:
 def can_see_resident_names(user, community: Community) -> bool:
     """Residents' names are private to the staff who hold `view_residents`."""
     return user.is_authenticated and user.has_perm("communities.view_residents", community)
+
+
+def rights_of(user, memberships, positions, ownerships) -> list[dict]:
+    """Per community: the user's roles and the permissions guardian actually holds for them."""
+    from guardian.core import ObjectPermissionChecker
+
+    from communities import roles, services
+
+    positions = list(positions)
+    ownerships = list(ownerships)
+    community_ids = {m.community_id for m in memberships}
+    community_ids |= {p.organization.community_id for p in positions}
+    community_ids |= {o.unit.estate.community_id for o in ownerships}
+    checker = ObjectPermissionChecker(user)
+    result = []
+    for community in Community.objects.filter(pk__in=community_ids):
+        role_names = []
+        for role, org in services.roles_of(user, community):
+            if org is None:
+                role_names.append(roles.ROLE_LABELS[role])
+            else:
+                title = Position.Title(role.split(".", 1)[1]).label
+                role_names.append(f"{org.name} · {title}")
+        if any(o.unit.estate.community_id == community.pk for o in ownerships):
+            role_names.append(roles.ROLE_LABELS[roles.OWNER])
+        held = []
+        for obj in [community, *community.organizations.all(), *community.estates.all()]:
+            labels = [
+                roles.PERMISSION_LABELS[codename]
+                for codename in sorted(checker.get_perms(obj))
+                if codename in roles.PERMISSION_LABELS
+            ]
+            if labels:
+                held.append((obj, labels))
+        result.append({"community": community, "roles": role_names, "held": held})
+    return result

@@ -1,3 +1,17 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns = []
+from communities import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", views.profile, name="profile"),
+    path("c/<slug:slug>/", views.community_detail, name="community"),
+    path("c/<slug:slug>/join/", views.join_community, name="join_community"),
+    path("c/<slug:slug>/leave/", views.leave_community, name="leave_community"),
+    path("c/<slug:slug>/verification/", views.verification_queue, name="verification_queue"),
+    path("memberships/<int:pk>/decide/", views.decide_membership, name="decide_membership"),
+]

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through origin-checked, authenticated routes."""
+"""ASGI entry point: Django for HTTP; origin-checked, authenticated routes for WebSockets."""
 
 import os
 

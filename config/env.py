@@ -29,7 +29,9 @@ def env_bool(name: str, default: bool, *, env: Mapping[str, str] = os.environ) -
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no), not {value!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no), not {value!r}."
+    )
 
 
 def env_int(

@@ -1,0 +1,178 @@
+"""Pages for who-is-who: home, community, joining, verification, profile, sign-up.
+
+Views parse input, call a service or an access helper, and render; rules live in services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities import access, services
+from communities.forms import JoinForm, ReasonForm, SignUpForm
+from communities.models import Community, Membership, Ownership, Position
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You may not do that.")
+
+
+def home(request):
+    communities = Community.objects.annotate(
+        residents=Count("memberships", filter=Q(memberships__status=Membership.Status.VERIFIED))
+    )
+    memberships = []
+    if request.user.is_authenticated:
+        memberships = request.user.memberships.select_related("community")
+    return render(request, "home.html", {"communities": communities, "memberships": memberships})
+
+
+def community_detail(request, slug):
+    community = access.get_community_for(request.user, slug)
+    current_positions = Position.objects.current().select_related("user")
+    organizations = community.organizations.select_related("estate").prefetch_related(
+        Prefetch("positions", queryset=current_positions, to_attr="current_positions")
+    )
+    verified = community.memberships.verified()
+    context = {
+        "community": community,
+        "organizations": organizations,
+        "estates": community.estates.annotate(unit_count=Count("units")),
+        "resident_count": verified.count(),
+        "membership": None,
+        "can_verify": False,
+        "pending_count": 0,
+        "residents": None,
+    }
+    if request.user.is_authenticated:
+        context["membership"] = community.memberships.filter(user=request.user).first()
+        context["can_verify"] = request.user.has_perm("communities.verify_resident", community)
+        if context["can_verify"]:
+            context["pending_count"] = community.memberships.pending().count()
+    if access.can_see_resident_names(request.user, community):
+        context["residents"] = verified.select_related("user").order_by("user__display_name")
+    return render(request, "communities/community_detail.html", context)
+
+
+@login_required
+def join_community(request, slug):
+    community = access.get_community_for(request.user, slug)
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_membership(
+                request.user, community, address=form.cleaned_data["address"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("Your request has been sent. Community staff will verify you shortly."),
+            )
+        return redirect("community", slug=community.slug)
+    return render(request, "communities/join.html", {"community": community, "form": form})
+
+
+@login_required
+@require_POST
+def leave_community(request, slug):
+    community = access.get_community_for(request.user, slug)
+    try:
+        services.leave_community(request.user, community)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("You have left %(community)s.") % {"community": community})
+    return redirect("community", slug=community.slug)
+
+
+@login_required
+def verification_queue(request, slug):
+    community = access.get_community_for(request.user, slug, action="verify")
+    memberships = community.memberships.select_related("user", "decided_by")
+    return render(
+        request,
+        "communities/verification_queue.html",
+        {
+            "community": community,
+            "pending": memberships.pending().order_by("requested_at"),
+            "decided": memberships.exclude(status=Membership.Status.PENDING)
+            .exclude(decided_at=None)
+            .order_by("-decided_at")[:20],
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_membership(request, pk):
+    membership = access.get_membership_for(request.user, pk, action="verify")
+    decision = request.POST.get("decision")
+    form = ReasonForm(request.POST)
+    try:
+        if decision == "verify":
+            services.verify_membership(request.user, membership)
+            messages.success(request, _("%(name)s is now verified.") % {"name": membership.user})
+        elif decision in ("reject", "revoke"):
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            if decision == "reject":
+                services.reject_membership(request.user, membership, reason=reason)
+            else:
+                services.revoke_membership(request.user, membership, reason=reason)
+            messages.success(
+                request, _("The decision on %(name)s is recorded.") % {"name": membership.user}
+            )
+        else:
+            messages.error(request, _("Choose a decision."))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    return redirect("verification_queue", slug=membership.community.slug)
+
+
+@login_required
+def profile(request):
+    user = request.user
+    memberships = list(user.memberships.select_related("community"))
+    positions = user.positions.select_related("organization__community").order_by(
+        "ended_at", "-started_at"
+    )
+    ownerships = (
+        Ownership.objects.current().filter(owner=user).select_related("unit__estate__community")
+    )
+    rights = access.rights_of(user, memberships, positions, ownerships)
+    return render(
+        request,
+        "communities/profile.html",
+        {
+            "memberships": memberships,
+            "positions": positions,
+            "ownerships": ownerships,
+            "rights": rights,
+        },
+    )
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.sign_up(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            display_name=form.cleaned_data["display_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("Welcome! Now ask to join your community, so that staff can verify you.")
+        )
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
