@@ -100,7 +100,9 @@ class Unit(models.Model):
         SURVEY = "survey", _("surveyed area")
         CONTRACT = "contract", _("sale contract")
 
-    estate = models.ForeignKey(Estate, models.PROTECT, related_name="units", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, models.PROTECT, related_name="units", verbose_name=_("estate")
+    )
     building = models.CharField(_("building"), max_length=20)
     number = models.CharField(_("unit number"), max_length=20)
     area = models.DecimalField(
@@ -138,7 +140,9 @@ class OwnershipQuerySet(models.QuerySet):
 class Ownership(models.Model):
     """A person's ownership of a unit; co-owners designate one of them to cast the unit's vote."""
 
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="ownerships", verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="ownerships", verbose_name=_("unit")
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -236,9 +240,7 @@ class Organization(models.Model):
                 condition=Q(kind__in=ESTATE_KINDS),
                 name="organization_one_per_estate",
             ),
-            models.UniqueConstraint(
-                fields=["community", "name"], name="organization_unique_name"
-            ),
+            models.UniqueConstraint(fields=["community", "name"], name="organization_unique_name"),
             models.CheckConstraint(
                 condition=(Q(kind__in=ESTATE_KINDS) & Q(estate__isnull=False))
                 | (~Q(kind__in=ESTATE_KINDS) & Q(estate__isnull=True)),
@@ -380,6 +382,16 @@ class Position(models.Model):
 
     def __str__(self):
         return f"{self.user}, {self.get_title_display()}, {self.organization}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from communities.roles import is_valid_title
+
+        if self.organization_id and not is_valid_title(self.organization.kind, self.title):
+            raise ValidationError(
+                {"title": _("An organisation of this kind has no such title.")}
+            )
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -163,6 +163,10 @@ STORAGES = {
     },
 }
 
+# In development whitenoise serves straight from the finders; production serves collected files.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Security: strict by default whenever DEBUG is off.

@@ -1,0 +1,259 @@
+"""Django admin for staff. Every change goes through a service; nothing is deleted here.
+
+Object permissions are managed by the role policy (communities/roles.py). Guardian's object
+permission pages are available for inspection; editing them needs guardian's own permissions
+(superusers), and every edit is audited. A user's policy-managed permissions are recomputed from
+their roles at their next role change, so durable extra rights belong to a group.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import ReinforcedGuardedModelAdmin
+from guardian.shortcuts import get_group_perms, get_user_perms
+
+from communities import audit, services
+from communities.models import (
+    AuditEvent,
+    Community,
+    Estate,
+    Membership,
+    Organization,
+    Ownership,
+    Position,
+    Unit,
+    User,
+)
+
+
+def _report(request, error):
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text)
+
+
+class NoDeleteMixin:
+    """Matters, records and their history are closed or ended, never deleted."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StructureAdmin(NoDeleteMixin, ReinforcedGuardedModelAdmin):
+    """Communities, estates and organisations: saved through services.save_structure."""
+
+    def save_model(self, request, obj, form, change):
+        services.save_structure(request.user, obj, changed=list(form.changed_data))
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        obj = self.get_object(request, object_pk)
+        before = set(get_user_perms(User.objects.get(pk=user_id), obj)) if obj else set()
+        response = super().obj_perms_manage_user_view(request, object_pk, user_id)
+        if request.method == "POST" and obj is not None:
+            after = set(get_user_perms(User.objects.get(pk=user_id), obj))
+            if after != before:
+                audit.record(
+                    request.user,
+                    "permissions.edited_in_admin",
+                    obj,
+                    community=_community_of(obj),
+                    data={
+                        "user": user_id,
+                        "added": sorted(after - before),
+                        "removed": sorted(before - after),
+                    },
+                )
+        return response
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        from django.contrib.auth.models import Group
+
+        obj = self.get_object(request, object_pk)
+        group = Group.objects.filter(pk=group_id).first()
+        before = set(get_group_perms(group, obj)) if obj and group else set()
+        response = super().obj_perms_manage_group_view(request, object_pk, group_id)
+        if request.method == "POST" and obj is not None and group is not None:
+            after = set(get_group_perms(group, obj))
+            if after != before:
+                audit.record(
+                    request.user,
+                    "permissions.edited_in_admin",
+                    obj,
+                    community=_community_of(obj),
+                    data={
+                        "group": group_id,
+                        "added": sorted(after - before),
+                        "removed": sorted(before - after),
+                    },
+                )
+        return response
+
+
+def _community_of(obj):
+    return obj if isinstance(obj, Community) else getattr(obj, "community", None)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets[:1],
+        (_("Personal info"), {"fields": ("display_name", "email")}),
+        *BaseUserAdmin.fieldsets[2:],
+    )
+    list_display = ("username", "display_name", "email", "is_staff", "is_active")
+    search_fields = ("username", "display_name", "email")
+
+
+@admin.register(Community)
+class CommunityAdmin(StructureAdmin):
+    list_display = ("name", "code", "district", "street")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Estate)
+class EstateAdmin(StructureAdmin):
+    list_display = ("name", "community")
+    list_filter = ("community",)
+    search_fields = ("name",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(StructureAdmin):
+    list_display = ("name", "kind", "community", "estate")
+    list_filter = ("kind", "community")
+    search_fields = ("name",)
+
+
+@admin.register(Unit)
+class UnitAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("__str__", "area", "area_source", "developer_held")
+    list_filter = ("estate", "area_source", "developer_held")
+    search_fields = ("building", "number")
+
+    def save_model(self, request, obj, form, change):
+        services.save_structure(request.user, obj, changed=list(form.changed_data))
+
+
+@admin.register(Membership)
+class MembershipAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Residents join on the site and are decided in the verification queue or here."""
+
+    list_display = ("user", "community", "status", "requested_at", "decided_by", "decided_at")
+    list_filter = ("status", "community")
+    search_fields = ("user__username", "user__display_name", "address")
+    readonly_fields = [f.name for f in Membership._meta.fields]
+    actions = ["verify_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Verify the selected residents"))
+    def verify_selected(self, request, queryset):
+        done = 0
+        for membership in queryset.select_related("community", "user"):
+            try:
+                services.verify_membership(request.user, membership)
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                _report(request, error)
+        if done:
+            messages.success(request, _("%(count)d verified.") % {"count": done})
+
+
+@admin.register(Position)
+class PositionAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """New positions go through services.appoint; existing ones can only be ended."""
+
+    list_display = ("user", "organization", "title", "started_at", "ended_at")
+    list_filter = ("organization__community", "organization__kind", "title")
+    search_fields = ("user__username", "user__display_name", "organization__name")
+    autocomplete_fields = ("user",)
+    actions = ["end_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [f.name for f in Position._meta.fields]
+        return ["appointed_by", "started_at", "ended_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            saved = services.appoint(request.user, obj.organization, obj.user, obj.title)
+        except (ValidationError, PermissionDenied) as error:
+            _report(request, error)
+            raise
+        obj.pk = saved.pk
+
+    @admin.action(description=_("End the selected positions"))
+    def end_selected(self, request, queryset):
+        for position in queryset.select_related("organization"):
+            try:
+                services.end_position(request.user, position)
+            except (ValidationError, PermissionDenied) as error:
+                _report(request, error)
+
+
+@admin.register(Ownership)
+class OwnershipAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """The ownership register: recorded and ended through services, never edited in place."""
+
+    list_display = ("unit", "owner", "is_voter", "started_at", "ended_at")
+    list_filter = ("unit__estate", "is_voter")
+    search_fields = ("owner__username", "owner__display_name", "unit__number")
+    autocomplete_fields = ("owner",)
+    raw_id_fields = ("unit",)
+    actions = ["make_voter", "end_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [f.name for f in Ownership._meta.fields]
+        return ["recorded_by", "started_at", "ended_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            saved = services.record_ownership(
+                request.user, obj.unit, obj.owner, is_voter=obj.is_voter or None
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _report(request, error)
+            raise
+        obj.pk = saved.pk
+
+    @admin.action(description=_("Make the selected owner cast the unit's vote"))
+    def make_voter(self, request, queryset):
+        for ownership in queryset.select_related("unit__estate__community", "owner"):
+            try:
+                services.designate_voter(request.user, ownership.unit, ownership.owner)
+            except (ValidationError, PermissionDenied) as error:
+                _report(request, error)
+
+    @admin.action(description=_("End the selected ownerships"))
+    def end_selected(self, request, queryset):
+        for ownership in queryset.select_related("unit__estate__community"):
+            try:
+                services.end_ownership(request.user, ownership)
+            except (ValidationError, PermissionDenied) as error:
+                _report(request, error)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log: read-only for everyone, superusers included."""
+
+    list_display = ("created_at", "actor", "verb", "object_repr", "community")
+    list_filter = ("verb", "community")
+    search_fields = ("verb", "object_repr", "actor__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
