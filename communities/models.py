@@ -166,7 +166,7 @@ class Ownership(models.Model):
     class Meta:
         verbose_name = _("ownership")
         verbose_name_plural = _("ownerships")
-        ordering = ["unit", "started_at"]
+        ordering = ["unit_id", "started_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "owner"],
@@ -371,7 +371,7 @@ class Position(models.Model):
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
-        ordering = ["organization", "title", "started_at"]
+        ordering = ["organization_id", "title", "started_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organization"],
@@ -389,9 +389,7 @@ class Position(models.Model):
         from communities.roles import is_valid_title
 
         if self.organization_id and not is_valid_title(self.organization.kind, self.title):
-            raise ValidationError(
-                {"title": _("An organisation of this kind has no such title.")}
-            )
+            raise ValidationError({"title": _("An organisation of this kind has no such title.")})
 
 
 class AuditEventQuerySet(models.QuerySet):

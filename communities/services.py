@@ -417,6 +417,10 @@ def save_structure(actor, obj, *, changed: list[str] | None = None):
     action = "add" if creating else "change"
     if model is Unit:
         _require_register(actor, obj.estate.community)
+        if obj.developer_held and obj.pk and Ownership.objects.current().filter(unit=obj).exists():
+            raise ValidationError(
+                {"developer_held": _("A unit with recorded owners is not held by the developer.")}
+            )
     else:
         _require_model_perm(
             actor,

@@ -18,7 +18,8 @@ class TokenBucket:
             self.tokens, self.updated = self.burst, now
         elapsed = max(0.0, now - self.updated)
         self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
-        self.updated = now
+        # Time only moves forward, so a clock that steps back never earns tokens twice.
+        self.updated = max(self.updated, now)
         if self.tokens >= 1:
             self.tokens -= 1
             return True

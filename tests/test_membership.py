@@ -44,7 +44,7 @@ def test_it_lets_desk_staff_verify_and_grants_resident_rights(world, verifier):
         verb="membership.verified", object_id=str(_membership(person, world.community).pk)
     )
     assert event.actor == world.cast[verifier]
-    assert "community:%d:vote" % world.community.pk in event.data["added"]
+    assert f"community:{world.community.pk}:vote" in event.data["added"]
 
 
 @pytest.mark.parametrize(

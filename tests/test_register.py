@@ -16,9 +16,7 @@ Kind = Organization.Kind
 # Organisations -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "kind", [Kind.PARTY_COMMITTEE, Kind.RESIDENTS_COMMITTEE, Kind.WORKSTATION]
-)
+@pytest.mark.parametrize("kind", [Kind.PARTY_COMMITTEE, Kind.RESIDENTS_COMMITTEE, Kind.WORKSTATION])
 def test_it_allows_one_of_each_community_body(world, kind):
     with pytest.raises(ValidationError):
         services.save_structure(
@@ -197,3 +195,12 @@ def test_it_refuses_register_changes_by_residents(world):
     with pytest.raises(PermissionDenied):
         services.record_ownership(world.cast["resident"], unit, world.cast["resident"])
     assert not Ownership.objects.filter(unit=unit).exists()
+
+
+def test_it_refuses_to_mark_an_owned_unit_as_developer_held(world):
+    unit = world.estate.units.get(number="101")
+    unit.developer_held = True
+    with pytest.raises(ValidationError):
+        services.save_structure(world.admin, unit)
+    unit.refresh_from_db()
+    assert not unit.developer_held

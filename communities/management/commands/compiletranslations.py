@@ -39,7 +39,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"compiled {mo_path}")
         if check and stale:
             raise CommandError(
-                "Out-of-date translations: " + ", ".join(map(str, stale))
+                "Out-of-date translations: "
+                + ", ".join(map(str, stale))
                 + ". Run: python manage.py compiletranslations"
             )
         if not stale:

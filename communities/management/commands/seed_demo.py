@@ -1,0 +1,547 @@
+"""`manage.py seed_demo`: load 莲花社区, its estates, units, bodies and a login for every role.
+
+The demo is planned in full from a fixed random seed before the database is touched, then the
+database is brought to that plan through `communities.services`, so a second run finds nothing
+to change and writes nothing (not even an audit event).
+"""
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from communities import services
+from communities.models import (
+    Community,
+    Estate,
+    Membership,
+    Organization,
+    Ownership,
+    Position,
+    Title,
+    Unit,
+)
+
+User = get_user_model()
+Kind = Organization.Kind
+Status = Membership.Status
+AreaSource = Unit.AreaSource
+
+# Printed for anyone to read: these logins exist only in demo databases.
+DEMO_PASSWORD = "demo-2026"  # noqa: S105
+LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+RANDOM_SEED = 2026
+ADMIN = "admin"
+RESET_REASON = "演示数据重置"
+
+COMMUNITY = {
+    "slug": "lianhua",
+    "name": "莲花社区",
+    "code": "LH",
+    "street": "莲花街道",
+    "district": "福田区",
+    "city": "深圳市",
+}
+OLD_ESTATE = "莲花一村"
+NEW_ESTATE = "翠林苑"
+
+
+@dataclass(frozen=True)
+class EstateSpec:
+    """An estate and the shape of its buildings."""
+
+    name: str
+    address: str
+    buildings: tuple[str, ...]
+    floors: int
+    per_floor: int
+    min_area: int
+    max_area: int
+    developer_held: int
+
+
+ESTATES = (
+    # A 1990s walk-up estate: small flats, all sold long ago.
+    EstateSpec(OLD_ESTATE, "福田区莲花路1号", ("1", "2", "3", "4"), 6, 5, 45, 95, 0),
+    # A newer high-rise estate where the developer still holds some flats.
+    EstateSpec(NEW_ESTATE, "福田区红荔路88号", ("1", "2"), 20, 2, 75, 180, 10),
+)
+
+# (name, kind, estate name or None, description)
+ORGANIZATIONS = (
+    ("莲花社区党委", Kind.PARTY_COMMITTEE, None, "社区党的基层组织，统筹社区治理。"),
+    ("莲花社区居民委员会", Kind.RESIDENTS_COMMITTEE, None, "居民自治组织，召集居民会议。"),
+    ("莲花社区工作站", Kind.WORKSTATION, None, "街道办事处在社区的工作机构。"),
+    ("莲花一村物业服务中心", Kind.PROPERTY_MANAGEMENT, OLD_ESTATE, "莲花一村的物业服务企业。"),
+    ("翠林苑物业服务中心", Kind.PROPERTY_MANAGEMENT, NEW_ESTATE, "翠林苑的物业服务企业。"),
+    ("莲花一村业主委员会", Kind.OWNERS_COMMITTEE, OLD_ESTATE, "莲花一村业主大会的执行机构。"),
+    ("翠林苑业主委员会", Kind.OWNERS_COMMITTEE, NEW_ESTATE, "翠林苑业主大会的执行机构。"),
+    ("莲花长者服务社", Kind.SOCIAL_ORGANIZATION, None, "为社区长者提供助餐、探访等服务。"),
+    ("青少年成长驿站", Kind.SOCIAL_ORGANIZATION, None, "为社区青少年提供课后托管和活动。"),
+)
+
+UnitKey = tuple[str, str, str]  # (estate name, building, number)
+
+
+@dataclass
+class Person:
+    """One demo user and everything the seed gives them in the community."""
+
+    username: str
+    display_name: str
+    role_zh: str = ""
+    role_en: str = ""
+    membership: str | None = None  # Status.VERIFIED, Status.PENDING or None
+    address: str = ""
+    positions: list[tuple[str, str]] = field(default_factory=list)  # (organisation, title)
+    units: list[UnitKey] = field(default_factory=list)
+    login: bool = False  # a documented demo login, printed in the table
+
+
+@dataclass
+class Plan:
+    """The whole demo, computed without touching the database."""
+
+    units: dict[UnitKey, dict]
+    people: list[Person]
+    voters: dict[UnitKey, str]  # co-owned unit -> username of the co-owner who casts its vote
+
+
+# username, display name, 角色, role, membership, positions, units
+DEMO_LOGINS = (
+    ("party_secretary", "陈建国", "社区党委书记", "party committee secretary", Status.VERIFIED,
+     [("莲花社区党委", Title.SECRETARY)], []),
+    ("party_member", "林秀英", "社区党委委员", "party committee member", Status.VERIFIED,
+     [("莲花社区党委", Title.MEMBER)], []),
+    ("rc_director", "王丽华", "居委会主任", "residents' committee director", Status.VERIFIED,
+     [("莲花社区居民委员会", Title.DIRECTOR)], []),
+    ("rc_member", "张志强", "居委会委员", "residents' committee member", Status.VERIFIED,
+     [("莲花社区居民委员会", Title.MEMBER)], []),
+    ("ws_director", "刘海涛", "社区工作站站长", "workstation director", None,
+     [("莲花社区工作站", Title.DIRECTOR)], []),
+    ("ws_staff", "黄晓敏", "社区工作站工作人员", "workstation staff", None,
+     [("莲花社区工作站", Title.STAFF)], []),
+    ("pm_manager", "赵立新", "物业经理（莲花一村）", "property manager, 莲花一村", None,
+     [("莲花一村物业服务中心", Title.MANAGER)], []),
+    ("oc_director", "周明", "业委会主任（莲花一村）", "owners' committee director, 莲花一村",
+     Status.VERIFIED, [("莲花一村业主委员会", Title.DIRECTOR)], [(OLD_ESTATE, "2", "0201")]),
+    ("so_director", "吴静", "社会组织负责人（莲花长者服务社）",
+     "social organisation director, 莲花长者服务社", None,
+     [("莲花长者服务社", Title.DIRECTOR)], []),
+    ("resident", "李娜", "已核实居民（无房产）", "verified resident, owns no unit", Status.VERIFIED,
+     [], []),
+    ("owner", "郑国华", "业主（莲花一村两套房）", "owner of two units in 莲花一村",
+     Status.VERIFIED, [], [(OLD_ESTATE, "1", "0301"), (OLD_ESTATE, "3", "0502")]),
+    ("pending", "孙浩", "待核实居民", "resident awaiting verification", Status.PENDING, [], []),
+    ("outsider", "何伟", "非本社区用户", "outsider, no membership", None, [], []),
+)  # fmt: skip
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程"
+GIVEN_NAMES = (
+    "伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
+    "秀兰", "霞", "平", "刚", "桂英", "建华", "文", "华", "金凤", "玉兰", "志明", "海燕", "红梅",
+    "晓东", "振华", "国庆", "丽娟", "春生", "子涵", "雨欣", "浩然", "梓轩", "欣怡", "思远", "佳怡",
+    "宇航", "俊杰", "淑珍", "德明", "永康", "少华", "慧敏", "嘉欣", "家豪", "文彬",
+)  # fmt: skip
+
+GENERATED_RESIDENTS = 45
+SINGLE_OWNERS = range(1, 37)  # resident01..resident36 own one unit each
+SECOND_UNIT_OWNERS = (5, 12, 20)  # ...and these own a second unit
+CO_OWNER = 37  # co-owns resident36's unit and casts its vote
+TENANTS = range(38, 43)  # verified residents who rent
+PENDING = range(43, 46)  # asked to join, not yet verified
+
+
+def _address(key: UnitKey) -> str:
+    """The address a resident would write for a unit, e.g. 莲花一村1栋0301室."""
+    estate, building, number = key
+    return f"{estate}{building}栋{number}室"
+
+
+def _plan_units(rng: random.Random) -> dict[UnitKey, dict]:
+    """Every unit of both estates, with its area, area source and developer holding."""
+    units: dict[UnitKey, dict] = {}
+    for spec in ESTATES:
+        keys = [
+            (spec.name, building, f"{floor:02d}{door:02d}")
+            for building in spec.buildings
+            for floor in range(1, spec.floors + 1)
+            for door in range(1, spec.per_floor + 1)
+        ]
+        for key in keys:
+            roll = rng.random()
+            # Most units are in the property register; the rest fall back as the SPC rules allow.
+            if roll < 0.85:
+                source = AreaSource.REGISTER
+            elif roll < 0.96:
+                source = AreaSource.SURVEY
+            else:
+                source = AreaSource.CONTRACT
+            area = Decimal(rng.randint(spec.min_area * 100, spec.max_area * 100)).scaleb(-2)
+            units[key] = {"area": area, "area_source": source, "developer_held": False}
+        for key in rng.sample(keys, spec.developer_held):
+            units[key]["developer_held"] = True
+    return units
+
+
+def _plan_names(rng: random.Random, count: int, taken: set[str]) -> list[str]:
+    """`count` distinct plausible full names that are not in `taken`."""
+    names: list[str] = []
+    while len(names) < count:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
+        if name not in taken:
+            taken.add(name)
+            names.append(name)
+    return names
+
+
+def build_plan() -> Plan:
+    """The full demo, the same on every run because it draws only from a fixed seed."""
+    rng = random.Random(RANDOM_SEED)  # noqa: S311 - demo data, not secrets; must be repeatable
+    units = _plan_units(rng)
+    people = [
+        Person(
+            username=ADMIN,
+            display_name="系统管理员",
+            role_zh="站点管理员（超级用户）",
+            role_en="site administrator (superuser)",
+            login=True,
+        )
+    ]
+    for username, name, role_zh, role_en, status, positions, owned in DEMO_LOGINS:
+        people.append(Person(username, name, role_zh, role_en, status, "", positions, owned, True))
+
+    fixed = {key for person in people for key in person.units}
+    free = sorted(key for key, unit in units.items() if not unit["developer_held"])
+    free = [key for key in free if key not in fixed]
+    rng.shuffle(free)
+    for person in people:
+        if person.membership is not None:
+            # Staff verify residents by their address, so every applicant gives one.
+            person.address = _address(person.units[0] if person.units else free.pop())
+
+    names = _plan_names(rng, GENERATED_RESIDENTS, {p.display_name for p in people})
+    residents = {
+        i: Person(f"resident{i:02d}", names[i - 1]) for i in range(1, GENERATED_RESIDENTS + 1)
+    }
+    for i in SINGLE_OWNERS:
+        residents[i].units.append(free.pop())
+    for i in SECOND_UNIT_OWNERS:
+        residents[i].units.append(free.pop())
+    shared = residents[SINGLE_OWNERS[-1]].units[0]
+    residents[CO_OWNER].units.append(shared)
+    voters = {shared: residents[CO_OWNER].username}
+    for i, person in residents.items():
+        person.membership = Status.PENDING if i in PENDING else Status.VERIFIED
+        # Tenants live in a flat that someone outside the demo owns.
+        person.address = _address(person.units[0] if person.units else free.pop())
+
+    # A few residents also serve in the bodies that the demo logins do not fill.
+    def first_owner_in(estate, skip=()):
+        """The first generated resident who owns a unit in `estate`, other than `skip`."""
+        owners = (p for p in residents.values() if any(u[0] == estate for u in p.units))
+        return next(p for p in owners if p.username not in skip)
+
+    new_chair = first_owner_in(NEW_ESTATE)
+    new_chair.positions.append(("翠林苑业主委员会", Title.DIRECTOR))
+    new_member = first_owner_in(NEW_ESTATE, skip={new_chair.username})
+    new_member.positions.append(("翠林苑业主委员会", Title.MEMBER))
+    first_owner_in(OLD_ESTATE).positions.append(("莲花一村业主委员会", Title.MEMBER))
+    residents[TENANTS[0]].positions.append(("青少年成长驿站", Title.DIRECTOR))
+    residents[TENANTS[1]].positions.append(("莲花长者服务社", Title.MEMBER))
+    residents[TENANTS[2]].positions.append(("莲花社区居民委员会", Title.MEMBER))
+
+    people.extend(residents.values())
+    return Plan(units=units, people=people, voters=voters)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal, where Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns."""
+    return text + " " * max(width - _width(text), 0)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo community 莲花社区 (two estates, about 200 units, all six kinds of "
+        "organisation and a login for every role, password demo-2026). Safe to run again: "
+        "it only changes what differs from the demo."
+    )
+
+    def add_arguments(self, parser):
+        """Accept --quiet."""
+        parser.add_argument(
+            "--quiet", action="store_true", help="Do not print the table of demo logins."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off. The demo logins have a published password.",
+        )
+
+    def handle(self, *args, quiet=False, force=False, **options):
+        """Bring the database to the demo plan, then print the logins and a summary."""
+        if not settings.DEBUG and not force:
+            # The demo creates a superuser whose password is in the README.
+            raise CommandError(
+                "seed_demo creates logins with a published password, so it runs only with "
+                "DJANGO_DEBUG=1. Use --force to load the demo on a non-debug site anyway."
+            )
+        plan = build_plan()
+        self._hashed = None
+        with transaction.atomic():
+            self.admin = self._ensure_admin()
+            community = self._ensure_community()
+            self._ensure_units(community, plan.units)
+            orgs = self._ensure_organizations(community)
+            users = self._ensure_users(plan.people)
+            self._ensure_positions(community, orgs, users, plan.people)
+            self._ensure_memberships(community, users, plan.people)
+            self._ensure_ownerships(community, users, plan)
+        if options["verbosity"] >= 1:
+            if not quiet:
+                self._print_logins(plan.people)
+            self._print_summary(community)
+
+    # -- structure ---------------------------------------------------------------------------
+
+    def _demo_hash(self) -> str:
+        """The demo password's hash, computed once and only if a login is created."""
+        if self._hashed is None:
+            self._hashed = make_password(DEMO_PASSWORD)
+        return self._hashed
+
+    def _ensure_admin(self):
+        """The superuser who acts in every service call."""
+        admin = User.objects.filter(username=ADMIN).first()
+        if admin is None:
+            admin = User.objects.create_superuser(
+                username=ADMIN, email="", password=None, display_name="系统管理员"
+            )
+            admin.password = self._demo_hash()
+            admin.save(update_fields=["password"])
+        elif not (admin.is_superuser and admin.is_active):
+            raise CommandError(f"The user {ADMIN!r} exists but is not an active superuser.")
+        return admin
+
+    def _ensure_structure(self, obj, model, lookup: dict, values: dict):
+        """Create the object if `obj` is None, else change the fields that differ from `values`."""
+        if obj is None:
+            return services.save_structure(self.admin, model(**lookup, **values))
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            services.save_structure(self.admin, obj, changed=changed)
+        return obj
+
+    def _ensure_community(self):
+        """莲花社区 and its two estates."""
+        values = {k: v for k, v in COMMUNITY.items() if k != "slug"}
+        community = self._ensure_structure(
+            Community.objects.filter(slug=COMMUNITY["slug"]).first(),
+            Community,
+            {"slug": COMMUNITY["slug"]},
+            values,
+        )
+        for spec in ESTATES:
+            lookup = {"community": community, "name": spec.name}
+            self._ensure_structure(
+                Estate.objects.filter(**lookup).first(), Estate, lookup, {"address": spec.address}
+            )
+        return community
+
+    def _ensure_units(self, community, planned: dict[UnitKey, dict]):
+        """Every planned unit, with its area and area source."""
+        estates = {e.name: e for e in community.estates.all()}
+        existing = {
+            (u.estate.name, u.building, u.number): u
+            for u in Unit.objects.filter(estate__community=community).select_related("estate")
+        }
+        owned = set(
+            Ownership.objects.current()
+            .filter(unit__estate__community=community)
+            .values_list("unit_id", flat=True)
+        )
+        for key, values in planned.items():
+            estate_name, building, number = key
+            unit = existing.get(key)
+            values = dict(values)
+            if unit is not None and unit.pk in owned:
+                # Someone bought it during the demo: a sold unit never goes back to the developer.
+                values.pop("developer_held")
+            lookup = {"estate": estates[estate_name], "building": building, "number": number}
+            self._ensure_structure(unit, Unit, lookup, values)
+
+    def _ensure_organizations(self, community) -> dict[str, Organization]:
+        """All nine bodies, by name."""
+        estates = {e.name: e for e in community.estates.all()}
+        existing = {o.name: o for o in community.organizations.all()}
+        orgs = {}
+        for name, kind, estate_name, description in ORGANIZATIONS:
+            values = {
+                "kind": kind,
+                "estate": estates[estate_name] if estate_name else None,
+                "description": description,
+            }
+            orgs[name] = self._ensure_structure(
+                existing.get(name),
+                Organization,
+                {"community": community, "name": name},
+                values,
+            )
+        return orgs
+
+    # -- people --------------------------------------------------------------------------------
+
+    def _ensure_users(self, people: list[Person]) -> dict[str, object]:
+        """A login for each planned person; only new logins get the demo password."""
+        existing = {
+            u.username: u for u in User.objects.filter(username__in=[p.username for p in people])
+        }
+        users = {}
+        for person in people:
+            user = existing.get(person.username)
+            if user is None:
+                user = User.objects.create_user(
+                    username=person.username, password=None, display_name=person.display_name
+                )
+                user.password = self._demo_hash()
+                user.save(update_fields=["password"])
+            elif user.display_name != person.display_name:
+                user.display_name = person.display_name
+                user.save(update_fields=["display_name"])
+            users[person.username] = user
+        return users
+
+    def _ensure_positions(self, community, orgs, users, people: list[Person]):
+        """Each seeded person holds exactly their planned positions in the community."""
+        current = {
+            (p.user_id, p.organization_id): p
+            for p in Position.objects.current()
+            .filter(organization__community=community, user__in=users.values())
+            .select_related("organization", "user")
+        }
+        wanted = set()
+        for person in people:
+            user = users[person.username]
+            for org_name, title in person.positions:
+                org = orgs[org_name]
+                wanted.add((user.pk, org.pk))
+                position = current.get((user.pk, org.pk))
+                if position is not None and position.title == title:
+                    continue
+                if position is not None:
+                    services.end_position(self.admin, position)
+                services.appoint(self.admin, org, user, title)
+        for key, position in sorted(current.items()):
+            if key not in wanted:
+                services.end_position(self.admin, position)
+
+    def _ensure_memberships(self, community, users, people: list[Person]):
+        """Each seeded person's membership has the planned status."""
+        existing = {
+            m.user_id: m
+            for m in Membership.objects.filter(community=community, user__in=users.values())
+        }
+        live = (Status.PENDING, Status.VERIFIED)
+        for person in people:
+            if person.username == ADMIN:
+                continue
+            user = users[person.username]
+            membership = existing.get(user.pk)
+            status = membership.status if membership else None
+            if person.membership is None:
+                if status in live:
+                    services.leave_community(user, community)
+                continue
+            if status == person.membership:
+                continue
+            if status == Status.VERIFIED:
+                # Reset a demo applicant that someone verified while trying the demo.
+                services.revoke_membership(self.admin, membership, reason=RESET_REASON)
+            if status != Status.PENDING:
+                membership = services.request_membership(user, community, address=person.address)
+            if person.membership == Status.VERIFIED:
+                services.verify_membership(self.admin, membership)
+
+    def _ensure_ownerships(self, community, users, plan: Plan):
+        """Each seeded person owns exactly their planned units; co-owners' voter as planned."""
+        units = {
+            (u.estate.name, u.building, u.number): u
+            for u in Unit.objects.filter(estate__community=community).select_related(
+                "estate__community"
+            )
+        }
+        current = {
+            (o.unit_id, o.owner_id): o
+            for o in Ownership.objects.current().filter(
+                unit__estate__community=community, owner__in=users.values()
+            )
+        }
+        wanted = set()
+        for person in plan.people:
+            user = users[person.username]
+            for key in person.units:
+                unit = units[key]
+                wanted.add((unit.pk, user.pk))
+                if (unit.pk, user.pk) not in current:
+                    services.record_ownership(self.admin, unit, user)
+        for key, ownership in sorted(current.items()):
+            if key not in wanted:
+                services.end_ownership(self.admin, ownership)
+        for key, username in sorted(plan.voters.items()):
+            unit = units[key]
+            voter = users[username]
+            if not unit.ownerships.current().filter(owner=voter, is_voter=True).exists():
+                services.designate_voter(self.admin, unit, voter)
+
+    # -- output --------------------------------------------------------------------------------
+
+    def _print_logins(self, people: list[Person]):
+        """The table of demo logins."""
+        rows = [("username", "password", "角色", "role")]
+        rows += [(p.username, DEMO_PASSWORD, p.role_zh, p.role_en) for p in people if p.login]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        write = self.stdout.write
+        write("")
+        write(f"Demo logins for {COMMUNITY['name']}; all use the demo password {DEMO_PASSWORD}.")
+        write(f"Sign in at {LOGIN_URL}")
+        write("")
+        lines = [
+            "  ".join(_pad(cell, width) for cell, width in zip(row[:3], widths, strict=True))
+            + "  "
+            + row[3]
+            for row in rows
+        ]
+        write(lines[0])
+        write("-" * max(_width(line) for line in lines))
+        for line in lines[1:]:
+            write(line)
+        write("")
+        write(
+            f"The {GENERATED_RESIDENTS} generated residents, resident01 to "
+            f"resident{GENERATED_RESIDENTS:02d}, also use {DEMO_PASSWORD}."
+        )
+
+    def _print_summary(self, community):
+        """One line of counts."""
+        units = Unit.objects.filter(estate__community=community)
+        memberships = Membership.objects.filter(community=community)
+        self.stdout.write(
+            f"{community.name}: {community.estates.count()} estates, {units.count()} units "
+            f"({units.filter(developer_held=True).count()} held by the developer), "
+            f"{community.organizations.count()} organisations, {User.objects.count()} users "
+            f"({memberships.verified().count()} verified residents, "
+            f"{memberships.pending().count()} awaiting verification)."
+        )

@@ -1,0 +1,183 @@
+"""WebSockets through the full ASGI application: origin, authentication, frames, live events."""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from communities import services
+from communities.models import Membership
+from config.asgi import application
+from realtime.consumers import CLOSE_FLOODING, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+PATH = "/ws/communities/lianhua/verification/"
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+async def communicator(user=None, origin=ORIGIN, path=PATH):
+    headers = [origin] if origin else []
+    if user is not None:
+        headers.append(await database_sync_to_async(session_cookie)(user))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def receive(comm, timeout=3):
+    return json.loads(await comm.receive_from(timeout=timeout))
+
+
+async def test_it_refuses_a_foreign_origin(world):
+    comm = await communicator(
+        world.cast["rc_director"], origin=(b"origin", b"https://evil.example")
+    )
+    connected, _code = await comm.connect()
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_it_refuses_a_missing_origin(world):
+    comm = await communicator(world.cast["rc_director"], origin=None)
+    connected, _code = await comm.connect()
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_it_refuses_an_anonymous_visitor_on_a_members_only_route(world):
+    comm = await communicator(None)
+    connected, code = await comm.connect()
+    assert not connected
+    assert code == CLOSE_UNAUTHENTICATED
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize("name", ["resident", "party_secretary", "outsider", "unverified"])
+async def test_it_refuses_a_signed_in_user_without_the_right(world, name):
+    comm = await communicator(world.cast[name])
+    connected, code = await comm.connect()
+    assert not connected
+    assert code == CLOSE_FORBIDDEN
+    await comm.disconnect()
+
+
+async def test_it_refuses_an_unknown_community(world):
+    comm = await communicator(
+        world.cast["rc_director"], path="/ws/communities/nowhere/verification/"
+    )
+    connected, code = await comm.connect()
+    assert not connected
+    assert code == CLOSE_FORBIDDEN
+    await comm.disconnect()
+
+
+async def test_it_tells_verifiers_live_when_a_resident_asks_to_join(world):
+    comm = await communicator(world.cast["ws_staff"])
+    connected, _ = await comm.connect()
+    assert connected
+    try:
+        assert await receive(comm) == {"type": "snapshot", "pending": 1}
+        newcomer = await database_sync_to_async(make_user)("newcomer")
+        await database_sync_to_async(services.request_membership)(newcomer, world.community)
+        event = await receive(comm)
+        assert event == {"type": "event", "kind": "membership.requested", "data": {"pending": 2}}
+    finally:
+        await comm.disconnect()
+
+
+async def test_it_answers_bad_frames_with_errors_and_stays_up(world):
+    comm = await communicator(world.cast["rc_director"])
+    await comm.connect()
+    try:
+        await receive(comm)  # snapshot
+        await comm.send_to(text_data="{not json")
+        assert (await receive(comm))["code"] == "malformed"
+        await comm.send_to(text_data="[1, 2]")
+        assert (await receive(comm))["code"] == "malformed"
+        await comm.send_to(text_data=json.dumps({"id": 7}))
+        assert (await receive(comm))["code"] == "malformed"
+        await comm.send_to(text_data=json.dumps({"id": 8, "type": "floor.grant"}))
+        reply = await receive(comm)
+        assert (reply["code"], reply["id"]) == ("unknown_type", 8)
+        await comm.send_to(bytes_data=b"\x00\x01")
+        assert (await receive(comm))["code"] == "malformed"
+        await comm.send_to(text_data=json.dumps({"type": "x", "pad": "字" * 30000}))
+        assert (await receive(comm))["code"] == "too_large"
+        await comm.send_to(text_data=json.dumps({"id": 9, "type": "ping"}))
+        assert await receive(comm) == {"type": "ack", "id": 9}
+    finally:
+        await comm.disconnect()
+
+
+async def test_it_rate_limits_and_then_disconnects_a_flooding_client(world, settings):
+    settings.WEBSOCKET_RATE_BURST = 5
+    settings.WEBSOCKET_RATE_PER_SECOND = 1
+    comm = await communicator(world.cast["rc_director"])
+    await comm.connect()
+    try:
+        await receive(comm)  # snapshot
+        replies = []
+        for n in range(5 + 1):
+            await comm.send_to(text_data=json.dumps({"id": n, "type": "ping"}))
+            replies.append(await receive(comm))
+        assert [r["type"] for r in replies[:5]] == ["ack"] * 5
+        assert replies[5]["code"] == "rate_limited"
+        for _ in range(40):
+            await comm.send_to(text_data=json.dumps({"type": "ping"}))
+        output = None
+        for _ in range(60):
+            output = await comm.receive_output(timeout=3)
+            if output["type"] == "websocket.close":
+                break
+        assert output == {"type": "websocket.close", "code": CLOSE_FLOODING}
+    finally:
+        await comm.disconnect()
+
+
+async def test_it_stops_telling_a_verifier_who_lost_the_right(world):
+    staff = world.cast["ws_staff"]
+    comm = await communicator(staff)
+    await comm.connect()
+    try:
+        await receive(comm)  # snapshot
+        position = await database_sync_to_async(staff.positions.get)()
+        await database_sync_to_async(services.end_position)(world.admin, position)
+        newcomer = await database_sync_to_async(make_user)("newcomer")
+        await database_sync_to_async(services.request_membership)(newcomer, world.community)
+        output = await comm.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+    finally:
+        await comm.disconnect()
+
+
+async def test_it_sends_nothing_when_the_change_rolls_back(world):
+    from django.db import transaction
+
+    comm = await communicator(world.cast["ws_staff"])
+    await comm.connect()
+    try:
+        await receive(comm)  # snapshot
+
+        def request_then_fail():
+            newcomer = make_user("newcomer")
+            with transaction.atomic():
+                services.request_membership(newcomer, world.community)
+                raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            await database_sync_to_async(request_then_fail)()
+        assert await comm.receive_nothing(timeout=0.3)
+        count = await database_sync_to_async(Membership.objects.pending().count)()
+        assert count == 1
+    finally:
+        await comm.disconnect()
+    await asyncio.sleep(0)
