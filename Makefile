@@ -1,5 +1,8 @@
 # Gongzhi: two commands on a fresh clone, `make run` and `make test` (see README).
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11 exactly (Django 5.2 LTS; see README): python3.11, or a python3 that is 3.11.
+PYTHON ?= $(shell for p in python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+	&& command -v $$p && break; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -8,6 +11,7 @@ PORT ?= 8000
 .PHONY: run test lint format messages serve clean
 
 $(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || test -n "$(PYTHON)" || { echo "Gongzhi needs Python 3.11 (python3.11 not found)." >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
@@ -21,7 +25,6 @@ run: export DJANGO_DEBUG ?= 1
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving Gongzhi at http://$(HOST):$(PORT)/"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 

@@ -16,7 +16,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # A development key is tolerated only with DEBUG on; production must bring its own.
 _DEV_SECRET_KEY = "django-insecure-gongzhi-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
-if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+if not DEBUG and (
+    SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be a random string of at least 50 characters when DEBUG is off."
     )
@@ -117,7 +119,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("REDIS_PREFIX", "gongzhi"),
+            # Not under the channel layer's prefix, which channels_redis may flush wholesale.
+            "KEY_PREFIX": "cache." + env_str("REDIS_PREFIX", "gongzhi"),
         }
     }
 else:

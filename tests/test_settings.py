@@ -204,3 +204,8 @@ def test_it_passes_the_deployment_check_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_it_refuses_a_long_but_repetitive_secret_key(load):
+    with pytest.raises(ImproperlyConfigured, match="random"):
+        load(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="ab" * 30, ALLOWED_HOSTS="x.org")
