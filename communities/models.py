@@ -203,6 +203,21 @@ COMMUNITY_SINGLETON_KINDS = (
 ESTATE_KINDS = (OrganizationKind.PROPERTY_MANAGEMENT, OrganizationKind.OWNERS_COMMITTEE)
 
 
+def _rank(field: str, values: list[str]) -> models.Case:
+    """An expression giving each value's position in `values`, for ordering by meaning."""
+    return models.Case(
+        *[models.When(**{field: value}, then=index) for index, value in enumerate(values)],
+        default=len(values),
+        output_field=models.IntegerField(),
+    )
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def in_display_order(self):
+        """The party committee first (the core of 一核多元), then the others as listed in Kind."""
+        return self.order_by(_rank("kind", OrganizationKind.values), "name")
+
+
 class Organization(models.Model):
     """One of the bodies that share a community (一核多元)."""
 
@@ -224,6 +239,8 @@ class Organization(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -338,6 +355,10 @@ class Title(models.TextChoices):
 class PositionQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_at__isnull=True)
+
+    def in_rank_order(self):
+        """Heads first, then deputies, then members and staff."""
+        return self.order_by(_rank("title", Title.values), "started_at")
 
 
 class Position(models.Model):

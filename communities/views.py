@@ -35,9 +35,13 @@ def home(request):
 
 def community_detail(request, slug):
     community = access.get_community_for(request.user, slug)
-    current_positions = Position.objects.current().select_related("user")
-    organizations = community.organizations.select_related("estate").prefetch_related(
-        Prefetch("positions", queryset=current_positions, to_attr="current_positions")
+    current_positions = Position.objects.current().in_rank_order().select_related("user")
+    organizations = (
+        community.organizations.in_display_order()
+        .select_related("estate")
+        .prefetch_related(
+            Prefetch("positions", queryset=current_positions, to_attr="current_positions")
+        )
     )
     verified = community.memberships.verified()
     context = {
