@@ -8,6 +8,7 @@ their roles at their next role change, so durable extra rights belong to a group
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
@@ -46,46 +47,39 @@ class StructureAdmin(NoDeleteMixin, ReinforcedGuardedModelAdmin):
         services.save_structure(request.user, obj, changed=list(form.changed_data))
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        obj = self.get_object(request, object_pk)
-        before = set(get_user_perms(User.objects.get(pk=user_id), obj)) if obj else set()
-        response = super().obj_perms_manage_user_view(request, object_pk, user_id)
-        if request.method == "POST" and obj is not None:
-            after = set(get_user_perms(User.objects.get(pk=user_id), obj))
-            if after != before:
-                audit.record(
-                    request.user,
-                    "permissions.edited_in_admin",
-                    obj,
-                    community=_community_of(obj),
-                    data={
-                        "user": user_id,
-                        "added": sorted(after - before),
-                        "removed": sorted(before - after),
-                    },
-                )
-        return response
+        holder = User.objects.filter(pk=user_id).first()
+        return self._audited(
+            request, object_pk, holder, get_user_perms, {"user": user_id},
+            lambda: super(StructureAdmin, self).obj_perms_manage_user_view(
+                request, object_pk, user_id
+            ),
+        )  # fmt: skip
 
     def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        from django.contrib.auth.models import Group
+        holder = Group.objects.filter(pk=group_id).first()
+        return self._audited(
+            request, object_pk, holder, get_group_perms, {"group": group_id},
+            lambda: super(StructureAdmin, self).obj_perms_manage_group_view(
+                request, object_pk, group_id
+            ),
+        )  # fmt: skip
 
+    def _audited(self, request, object_pk, holder, perms_of, who, view):
+        """Run guardian's permission view, and audit what a POST changed."""
         obj = self.get_object(request, object_pk)
-        group = Group.objects.filter(pk=group_id).first()
-        before = set(get_group_perms(group, obj)) if obj and group else set()
-        response = super().obj_perms_manage_group_view(request, object_pk, group_id)
-        if request.method == "POST" and obj is not None and group is not None:
-            after = set(get_group_perms(group, obj))
-            if after != before:
-                audit.record(
-                    request.user,
-                    "permissions.edited_in_admin",
-                    obj,
-                    community=_community_of(obj),
-                    data={
-                        "group": group_id,
-                        "added": sorted(after - before),
-                        "removed": sorted(before - after),
-                    },
-                )
+        if obj is None or holder is None or request.method != "POST":
+            return view()
+        before = set(perms_of(holder, obj))
+        response = view()
+        after = set(perms_of(holder, obj))
+        if after != before:
+            audit.record(
+                request.user,
+                "permissions.edited_in_admin",
+                obj,
+                community=_community_of(obj),
+                data={**who, "added": sorted(after - before), "removed": sorted(before - after)},
+            )
         return response
 
 

@@ -136,7 +136,12 @@ def test_it_shows_the_queue_to_verifiers_only(client, world):
     client.force_login(world.cast["ws_staff"])
     response = client.get(url)
     assert response.status_code == 200
-    assert "unverified" in response.content.decode()
+    page = response.content.decode()
+    assert "unverified" in page
+    membership = _membership(world.cast["unverified"], world.community)
+    assert f'id="reject-{membership.pk}"' in page  # each request can be turned down, with reason
+    revocable = _membership(world.cast["resident"], world.community)
+    assert f'id="revoke-{revocable.pk}"' in page
     for name in ("party_secretary", "resident", "outsider"):
         client.force_login(world.cast[name])
         assert client.get(url).status_code == 404
