@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A person with a login; Chinese names do not split into first and last, so one field."""
 
-    display_name = models.CharField(_("name"), max_length=64, blank=True)
+    display_name = models.CharField(_("full name"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("user")
