@@ -64,8 +64,13 @@ def rights_of(user, memberships, positions, ownerships) -> list[dict]:
                 role_names.append(f"{org.name} · {title}")
         if any(o.unit.estate.community_id == community.pk for o in ownerships):
             role_names.append(roles.ROLE_LABELS[roles.OWNER])
+        organizations = list(community.organizations.in_display_order())
+        estates = list(community.estates.all())
+        for objects in ([community], organizations, estates):
+            if objects:
+                checker.prefetch_perms(objects)
         held = []
-        for obj in [community, *community.organizations.all(), *community.estates.all()]:
+        for obj in [community, *organizations, *estates]:
             labels = [
                 roles.PERMISSION_LABELS[codename]
                 for codename in sorted(checker.get_perms(obj))

@@ -186,3 +186,13 @@ def test_it_refuses_get_on_the_decision_endpoint(client, world):
     membership = _membership(world.cast["unverified"], world.community)
     client.force_login(world.cast["rc_director"])
     assert client.get(reverse("decide_membership", args=[membership.pk])).status_code == 405
+
+
+@pytest.mark.parametrize("refused", ["party_secretary", "pm_manager", "resident", "owner"])
+def test_it_refuses_revocation_by_anyone_but_desk_staff(world, refused):
+    resident = world.cast["resident"]
+    with pytest.raises(PermissionDenied):
+        services.revoke_membership(
+            world.cast[refused], _membership(resident, world.community), reason="x"
+        )
+    assert resident.has_perm("communities.vote", world.community)

@@ -133,3 +133,23 @@ def test_it_protects_forms_with_csrf(world):
     assert response.status_code == 403
     membership.refresh_from_db()
     assert not membership.is_verified
+
+
+def test_it_renders_the_community_page_in_constant_queries(
+    client, world, django_assert_max_num_queries
+):
+    from communities import services
+    from communities.models import Organization
+    from tests.factories import make_user
+
+    client.force_login(world.cast["rc_director"])
+    with django_assert_max_num_queries(20) as before:
+        client.get(community_url(world))
+    org = world.orgs[Organization.Kind.SOCIAL_ORGANIZATION]
+    for n in range(5):
+        person = make_user(f"volunteer{n}")
+        services.appoint(world.admin, org, person, "member")
+        services.request_membership(person, world.community)
+        services.verify_membership(world.admin, person.memberships.get())
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(community_url(world))

@@ -204,3 +204,21 @@ def test_it_refuses_to_mark_an_owned_unit_as_developer_held(world):
         services.save_structure(world.admin, unit)
     unit.refresh_from_db()
     assert not unit.developer_held
+
+
+def test_it_refuses_to_let_others_end_a_position(world):
+    position = world.cast["pm_manager"].positions.get()
+    for name in ("so_member", "resident", "oc_chair"):
+        with pytest.raises(PermissionDenied):
+            services.end_position(world.cast[name], position)
+    position.refresh_from_db()
+    assert position.ended_at is None
+
+
+def test_it_refuses_to_let_residents_end_an_ownership(world):
+    ownership = Ownership.objects.get(owner=world.cast["owner"])
+    for name in ("resident", "owner", "oc_chair"):
+        with pytest.raises(PermissionDenied):
+            services.end_ownership(world.cast[name], ownership)
+    ownership.refresh_from_db()
+    assert ownership.ended_at is None
