@@ -2,7 +2,9 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from guardian.core import ObjectPermissionChecker
 
+from communities import roles
 from communities.models import Community, Membership, Position
 
 # What each action asks of the community; reading a community page needs nothing.
@@ -13,11 +15,16 @@ COMMUNITY_ACTIONS = {
 }
 
 
+def may(user, community: Community, action: str) -> bool:
+    """Whether `user` may do `action` (a key of COMMUNITY_ACTIONS) in `community`."""
+    perm = COMMUNITY_ACTIONS[action]
+    return perm is None or (user.is_authenticated and user.has_perm(perm, community))
+
+
 def get_community_for(user, slug: str, *, action: str = "view") -> Community:
     """The community with this slug, if `user` may do `action` there; otherwise 404."""
     community = get_object_or_404(Community, slug=slug)
-    perm = COMMUNITY_ACTIONS[action]
-    if perm is not None and not (user.is_authenticated and user.has_perm(perm, community)):
+    if not may(user, community, action):
         raise Http404("No such community.")
     return community
 
@@ -29,24 +36,38 @@ def get_membership_for(user, pk: int, *, action: str = "verify") -> Membership:
     membership = get_object_or_404(
         Membership.objects.select_related("user", "community", "decided_by"), pk=pk
     )
-    if not (
-        user.is_authenticated and user.has_perm("communities.verify_resident", membership.community)
-    ):
+    if not may(user, membership.community, action):
         raise Http404("No such membership.")
     return membership
 
 
-def can_see_resident_names(user, community: Community) -> bool:
-    """Residents' names are private to the staff who hold `view_residents`."""
-    return user.is_authenticated and user.has_perm("communities.view_residents", community)
+def pending_count(community: Community) -> int:
+    """How many residents wait in the community's verification queue."""
+    return Membership.objects.pending().filter(community=community).count()
+
+
+def roles_of(user, community: Community) -> list[tuple[str, object]]:
+    """The user's roles in a community, each with the organisation it sits in (or None)."""
+    result: list[tuple[str, object]] = []
+    membership = Membership.objects.filter(user=user, community=community).first()
+    if membership is not None:
+        if membership.status == Membership.Status.VERIFIED:
+            result.append((roles.VERIFIED_RESIDENT, None))
+        elif membership.status == Membership.Status.PENDING:
+            result.append((roles.RESIDENT, None))
+    positions = (
+        Position.objects.current()
+        .filter(user=user, organization__community=community)
+        .select_related("organization")
+    )
+    for position in positions:
+        org = position.organization
+        result.append((roles.position_role(org.kind, position.title), org))
+    return result
 
 
 def rights_of(user, memberships, positions, ownerships) -> list[dict]:
     """Per community: the user's roles and the permissions guardian actually holds for them."""
-    from guardian.core import ObjectPermissionChecker
-
-    from communities import roles, services
-
     positions = list(positions)
     ownerships = list(ownerships)
     community_ids = {m.community_id for m in memberships}
@@ -56,7 +77,7 @@ def rights_of(user, memberships, positions, ownerships) -> list[dict]:
     result = []
     for community in Community.objects.filter(pk__in=community_ids):
         role_names = []
-        for role, org in services.roles_of(user, community):
+        for role, org in roles_of(user, community):
             if org is None:
                 role_names.append(roles.ROLE_LABELS[role])
             else:

@@ -173,12 +173,8 @@ class PositionAdmin(NoDeleteMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            saved = services.appoint(request.user, obj.organization, obj.user, obj.title)
-        except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
-            raise
-        obj.pk = saved.pk
+        # The form has validated title and uniqueness; a refusal here is a 403 page.
+        obj.pk = services.appoint(request.user, obj.organization, obj.user, obj.title).pk
 
     @admin.action(description=_("End the selected positions"))
     def end_selected(self, request, queryset):
@@ -208,13 +204,9 @@ class OwnershipAdmin(NoDeleteMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            saved = services.record_ownership(
-                request.user, obj.unit, obj.owner, is_voter=obj.is_voter or None
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
-            raise
+        saved = services.record_ownership(
+            request.user, obj.unit, obj.owner, is_voter=obj.is_voter or None
+        )
         obj.pk = saved.pk
 
     @admin.action(description=_("Make the selected owner cast the unit's vote"))

@@ -17,4 +17,4 @@ def publish_on_commit(kind: str, *, community_id: int, data: dict) -> None:
     def send():
         domain_event.send_robust(sender=None, kind=kind, community_id=community_id, data=data)
 
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(send)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -273,8 +274,6 @@ class Organization(models.Model):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.estate_id and self.community_id and self.estate.community_id != self.community_id:
             raise ValidationError({"estate": _("The estate must belong to the same community.")})
 
@@ -405,8 +404,7 @@ class Position(models.Model):
         return f"{self.user}, {self.get_title_display()}, {self.organization}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
+        # roles.py imports this module, so the policy is looked up at call time.
         from communities.roles import is_valid_title
 
         if self.organization_id and not is_valid_title(self.organization.kind, self.title):

@@ -6,6 +6,7 @@ schedules its broadcast on commit.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
-from communities import audit, roles
+from communities import access, audit, roles
 from communities.events import publish_on_commit
 from communities.models import (
     Community,
@@ -38,33 +39,13 @@ def require(actor, perm: str, obj, message: str) -> None:
 # Roles → guardian rows
 
 
-def roles_of(user, community: Community) -> list[tuple[str, object]]:
-    """The user's roles in a community, each with the organisation it sits in (or None)."""
-    result: list[tuple[str, object]] = []
-    membership = Membership.objects.filter(user=user, community=community).first()
-    if membership is not None:
-        if membership.status == Membership.Status.VERIFIED:
-            result.append((roles.VERIFIED_RESIDENT, None))
-        elif membership.status == Membership.Status.PENDING:
-            result.append((roles.RESIDENT, None))
-    positions = (
-        Position.objects.current()
-        .filter(user=user, organization__community=community)
-        .select_related("organization")
-    )
-    for position in positions:
-        org = position.organization
-        result.append((roles.position_role(org.kind, position.title), org))
-    return result
-
-
 def _desired_permissions(user, community: Community) -> set[tuple[int, str, str]]:
     """(content type id, object pk, codename) triples that the role policy gives this user."""
     community_ct = ContentType.objects.get_for_model(Community)
     org_ct = ContentType.objects.get_for_model(Organization)
     estate_ct = ContentType.objects.get_for_model(Estate)
     desired: set[tuple[int, str, str]] = set()
-    for role, org in roles_of(user, community):
+    for role, org in access.roles_of(user, community):
         role_grant = roles.ROLE_POLICY[role]
         desired |= {(community_ct.pk, str(community.pk), c) for c in role_grant.community}
         if org is not None:
@@ -85,8 +66,6 @@ def _desired_permissions(user, community: Community) -> set[tuple[int, str, str]
 
 def sync_permissions(user, community: Community) -> dict[str, list[str]]:
     """Make the user's guardian rows on this community's objects match the role policy."""
-    from django.contrib.auth.models import Permission
-
     managed = roles.managed_codenames()
     scopes = {
         ContentType.objects.get_for_model(Community).pk: (
@@ -189,7 +168,7 @@ def request_membership(user, community: Community, *, address: str = "") -> Memb
         publish_on_commit(
             "membership.requested",
             community_id=community.pk,
-            data={"pending": Membership.objects.pending().filter(community=community).count()},
+            data={"pending": access.pending_count(community)},
         )
     return membership
 
@@ -220,7 +199,7 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
         publish_on_commit(
             verb,
             community_id=community.pk,
-            data={"pending": Membership.objects.pending().filter(community=community).count()},
+            data={"pending": access.pending_count(community)},
         )
     membership.refresh_from_db()
     return membership

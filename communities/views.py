@@ -56,10 +56,10 @@ def community_detail(request, slug):
     }
     if request.user.is_authenticated:
         context["membership"] = community.memberships.filter(user=request.user).first()
-        context["can_verify"] = request.user.has_perm("communities.verify_resident", community)
+        context["can_verify"] = access.may(request.user, community, "verify")
         if context["can_verify"]:
-            context["pending_count"] = community.memberships.pending().count()
-    if access.can_see_resident_names(request.user, community):
+            context["pending_count"] = access.pending_count(community)
+    if access.may(request.user, community, "view_residents"):
         context["residents"] = verified.select_related("user").order_by("user__display_name")
     return render(request, "communities/community_detail.html", context)
 
@@ -110,7 +110,6 @@ def verification_queue(request, slug):
             "decided": memberships.exclude(status=Membership.Status.PENDING)
             .exclude(decided_at=None)
             .order_by("-decided_at")[:20],
-            "reason_form": ReasonForm(),
         },
     )
 

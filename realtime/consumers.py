@@ -11,7 +11,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from communities import access
-from communities.models import Membership
 from realtime.protocol import ProtocolError, parse_frame
 from realtime.ratelimit import TokenBucket
 
@@ -132,9 +131,7 @@ class VerificationQueueConsumer(ProtocolConsumer):
 
     async def on_open(self):
         await self.channel_layer.group_add(self.group, self.channel_name)
-        pending = await database_sync_to_async(
-            Membership.objects.pending().filter(community=self.community).count
-        )()
+        pending = await database_sync_to_async(access.pending_count)(self.community)
         await self.send_json({"type": "snapshot", "pending": pending})
 
     async def disconnect(self, code):
