@@ -59,7 +59,7 @@ class Community(models.Model):
             ("view_residents", "Can see residents' names"),
             ("manage_register", "Can keep the unit and ownership register"),
             ("escalate", "Can escalate matters to the street and district"),
-            ("answer_escalation", "Can answer escalated matters"),
+            ("host_reception", "Can hold reception sessions (接访)"),
         ]
 
     def __str__(self):
@@ -190,9 +190,13 @@ class OrganizationKind(models.TextChoices):
     PARTY_COMMITTEE = "party_committee", _("party committee (社区党委)")
     RESIDENTS_COMMITTEE = "residents_committee", _("residents' committee (居委会)")
     WORKSTATION = "workstation", _("community workstation (社区工作站)")
+    COUNCIL = "council", _("deliberation council (居民议事会)")
     PROPERTY_MANAGEMENT = "property_management", _("property management company (物业)")
     OWNERS_COMMITTEE = "owners_committee", _("owners' committee (业委会)")
     SOCIAL_ORGANIZATION = "social_organization", _("social organisation (社会组织)")
+    # The levels above the community that receive escalations (community → street → district).
+    STREET_OFFICE = "street_office", _("street office (街道办事处)")
+    DISTRICT_OFFICE = "district_office", _("district office (区级部门)")
 
 
 # One of each per community; one of each per estate (DESIGN.md, domain model).
@@ -200,6 +204,9 @@ COMMUNITY_SINGLETON_KINDS = (
     OrganizationKind.PARTY_COMMITTEE,
     OrganizationKind.RESIDENTS_COMMITTEE,
     OrganizationKind.WORKSTATION,
+    OrganizationKind.COUNCIL,
+    OrganizationKind.STREET_OFFICE,
+    OrganizationKind.DISTRICT_OFFICE,
 )
 ESTATE_KINDS = (OrganizationKind.PROPERTY_MANAGEMENT, OrganizationKind.OWNERS_COMMITTEE)
 
@@ -268,6 +275,7 @@ class Organization(models.Model):
         permissions = [
             ("manage_organization", "Can appoint and remove the organisation's people"),
             ("speak_for_organization", "Can speak and submit on the organisation's behalf"),
+            ("answer_escalation", "Can answer matters escalated to the organisation"),
         ]
 
     def __str__(self):
@@ -349,6 +357,7 @@ class Title(models.TextChoices):
     MANAGER = "manager", _("manager")
     MEMBER = "member", _("member")
     STAFF = "staff", _("staff")
+    OFFICER = "officer", _("officer")
 
 
 class PositionQuerySet(models.QuerySet):

@@ -49,7 +49,8 @@ ROLE_POLICY: dict[str, Grant] = {
     OWNER: grant(estate={"vote", "propose_matter"}),
     # 社区党委: proposes, chairs council sessions, screens proposals (moderate).
     position_role(Kind.PARTY_COMMITTEE, Title.SECRETARY): grant(
-        community={"propose_matter", "comment", "chair_meeting", "moderate", "view_residents"},
+        community={"propose_matter", "comment", "chair_meeting", "moderate", "view_residents"}
+        | {"host_reception"},
         organization=_LEAD,
     ),
     position_role(Kind.PARTY_COMMITTEE, Title.DEPUTY_SECRETARY): grant(
@@ -64,27 +65,34 @@ ROLE_POLICY: dict[str, Grant] = {
     position_role(Kind.RESIDENTS_COMMITTEE, Title.DIRECTOR): grant(
         community=_RESIDENT_DESK
         | {"propose_matter", "chair_meeting", "publish_resolution", "moderate", "escalate"}
-        | {"manage_register"},
+        | {"manage_register", "host_reception"},
         organization=_LEAD,
     ),
     position_role(Kind.RESIDENTS_COMMITTEE, Title.DEPUTY_DIRECTOR): grant(
         community=_RESIDENT_DESK
-        | {"propose_matter", "chair_meeting", "publish_resolution", "moderate", "escalate"},
+        | {"propose_matter", "chair_meeting", "publish_resolution", "moderate", "escalate"}
+        | {"host_reception"},
         organization=_LEAD,
     ),
     position_role(Kind.RESIDENTS_COMMITTEE, Title.MEMBER): grant(
         community=_RESIDENT_DESK | {"propose_matter"},
         organization=_SPEAK,
     ),
-    # 社区工作站: the street office's arm; verifies, handles and escalates, answers escalations.
+    # 社区工作站: the street office's arm; verifies, receives concerns first (首接负责), escalates.
     position_role(Kind.WORKSTATION, Title.DIRECTOR): grant(
-        community=_RESIDENT_DESK | {"escalate", "answer_escalation", "manage_register"},
+        community=_RESIDENT_DESK | {"escalate", "manage_register", "host_reception"},
         organization=_LEAD,
     ),
     position_role(Kind.WORKSTATION, Title.STAFF): grant(
-        community=_RESIDENT_DESK | {"escalate", "manage_register"},
+        community=_RESIDENT_DESK | {"escalate", "manage_register", "host_reception"},
         organization=_SPEAK,
     ),
+    # 居民议事会: its members propose and vote on council motions (domain-rules §4).
+    position_role(Kind.COUNCIL, Title.DIRECTOR): grant(
+        community={"propose_matter", "comment"},
+        organization=_LEAD,
+    ),
+    position_role(Kind.COUNCIL, Title.MEMBER): grant(community={"propose_matter", "comment"}),
     # 物业: submits proposals and positions for its estate.
     position_role(Kind.PROPERTY_MANAGEMENT, Title.MANAGER): grant(
         community={"propose_matter", "comment"},
@@ -119,6 +127,23 @@ ROLE_POLICY: dict[str, Grant] = {
     position_role(Kind.SOCIAL_ORGANIZATION, Title.MEMBER): grant(
         community={"propose_matter", "comment"},
         organization=_SPEAK,
+    ),
+    # 街道 and 区: receive escalated matters and answer them by their deadline.
+    position_role(Kind.STREET_OFFICE, Title.DIRECTOR): grant(
+        community={"comment", "escalate", "host_reception"},
+        organization=_LEAD | {"answer_escalation"},
+    ),
+    position_role(Kind.STREET_OFFICE, Title.OFFICER): grant(
+        community={"comment", "escalate", "host_reception"},
+        organization=_SPEAK | {"answer_escalation"},
+    ),
+    position_role(Kind.DISTRICT_OFFICE, Title.DIRECTOR): grant(
+        community={"comment", "host_reception"},
+        organization=_LEAD | {"answer_escalation"},
+    ),
+    position_role(Kind.DISTRICT_OFFICE, Title.OFFICER): grant(
+        community={"comment", "host_reception"},
+        organization=_SPEAK | {"answer_escalation"},
     ),
 }
 
@@ -161,6 +186,7 @@ PERMISSION_LABELS = {
     "manage_register": _("keep the unit register"),
     "escalate": _("escalate matters"),
     "answer_escalation": _("answer escalations"),
+    "host_reception": _("hold reception sessions"),
     "manage_organization": _("manage the organisation"),
     "speak_for_organization": _("speak for the organisation"),
 }

@@ -41,6 +41,9 @@ def make_community(admin, *, slug="lianhua", code="LH", name="莲花社区"):
         (Kind.PROPERTY_MANAGEMENT, "物业", estate),
         (Kind.OWNERS_COMMITTEE, "业委会", estate),
         (Kind.SOCIAL_ORGANIZATION, "长者服务社", None),
+        (Kind.COUNCIL, "居民议事会", None),
+        (Kind.STREET_OFFICE, "街道办", None),
+        (Kind.DISTRICT_OFFICE, "区民政局", None),
     ):
         orgs[kind] = services.save_structure(
             admin,
@@ -59,6 +62,9 @@ CAST_POSITIONS = {
     "pm_manager": (Kind.PROPERTY_MANAGEMENT, Title.MANAGER),
     "oc_chair": (Kind.OWNERS_COMMITTEE, Title.DIRECTOR),
     "so_member": (Kind.SOCIAL_ORGANIZATION, Title.MEMBER),
+    "council_member": (Kind.COUNCIL, Title.MEMBER),
+    "street_officer": (Kind.STREET_OFFICE, Title.OFFICER),
+    "district_officer": (Kind.DISTRICT_OFFICE, Title.OFFICER),
 }
 CAST = [*CAST_POSITIONS, "resident", "owner", "unverified", "outsider"]
 

@@ -15,17 +15,20 @@ OFFICIALS = {
     "pm_manager": Kind.PROPERTY_MANAGEMENT,
     "oc_chair": Kind.OWNERS_COMMITTEE,
     "so_member": Kind.SOCIAL_ORGANIZATION,
+    "council_member": Kind.COUNCIL,
+    "street_officer": Kind.STREET_OFFICE,
+    "district_officer": Kind.DISTRICT_OFFICE,
 }
 
 # Who holds each permission on the community; everyone else in the cast must be refused.
 COMMUNITY_ALLOWED = {
     "propose_matter": {
         "party_secretary", "rc_director", "pm_manager", "oc_chair", "so_member",
-        "resident", "owner",
+        "council_member", "resident", "owner",
     },
     "comment": {
         "party_secretary", "rc_director", "ws_staff", "pm_manager", "oc_chair", "so_member",
-        "resident", "owner",
+        "council_member", "street_officer", "district_officer", "resident", "owner",
     },
     "vote": {"resident", "owner"},
     "chair_meeting": {"party_secretary", "rc_director"},
@@ -34,8 +37,10 @@ COMMUNITY_ALLOWED = {
     "verify_resident": {"rc_director", "ws_staff"},
     "view_residents": {"party_secretary", "rc_director", "ws_staff"},
     "manage_register": {"rc_director", "ws_staff"},
-    "escalate": {"rc_director", "ws_staff"},
-    "answer_escalation": set(),  # the workstation director's; see the test below
+    "escalate": {"rc_director", "ws_staff", "street_officer"},
+    "host_reception": {
+        "party_secretary", "rc_director", "ws_staff", "street_officer", "district_officer",
+    },
 }  # fmt: skip
 
 ESTATE_ALLOWED = {
@@ -47,7 +52,8 @@ ESTATE_ALLOWED = {
 # On their own organisation; nobody holds anything on another body.
 ORGANIZATION_ALLOWED = {
     "manage_organization": {"party_secretary", "rc_director", "pm_manager", "oc_chair"},
-    "speak_for_organization": set(OFFICIALS),
+    "speak_for_organization": set(OFFICIALS) - {"council_member"},
+    "answer_escalation": {"street_officer", "district_officer"},
 }
 
 CAST = [*OFFICIALS, "resident", "owner", "unverified", "outsider"]
@@ -73,15 +79,12 @@ def test_it_grants_each_role_exactly_its_permissions(world, name):
     assert wrong == []
 
 
-def test_it_lets_the_workstation_director_answer_escalations(world):
-    from communities import services
-    from tests.factories import make_user
-
-    director = make_user("ws_director")
-    services.appoint(world.admin, world.orgs[Kind.WORKSTATION], director, "director")
-    assert director.has_perm("communities.answer_escalation", world.community)
-    assert director.has_perm("communities.manage_organization", world.orgs[Kind.WORKSTATION])
-    assert not world.cast["ws_staff"].has_perm("communities.answer_escalation", world.community)
+def test_it_lets_only_street_officers_answer_what_reaches_the_street(world):
+    street, district = world.orgs[Kind.STREET_OFFICE], world.orgs[Kind.DISTRICT_OFFICE]
+    assert world.cast["street_officer"].has_perm("communities.answer_escalation", street)
+    assert not world.cast["street_officer"].has_perm("communities.answer_escalation", district)
+    assert world.cast["district_officer"].has_perm("communities.answer_escalation", district)
+    assert not world.cast["ws_staff"].has_perm("communities.answer_escalation", street)
 
 
 def test_it_gives_no_rights_in_another_community(world):

@@ -167,7 +167,7 @@ def test_it_gives_the_demo_logins_their_permissions(seeded):
     assert can("rc_director", "verify_resident", community)
     assert can("ws_staff", "verify_resident", community)
     assert not can("ws_staff", "publish_resolution", community)
-    assert can("ws_director", "answer_escalation", community)
+    assert can("ws_director", "host_reception", community)
     assert can("oc_director", "chair_meeting", old)
     assert can("pm_manager", "propose_matter", old)
     assert not can("pm_manager", "vote", old)

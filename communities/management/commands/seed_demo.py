@@ -84,6 +84,14 @@ ORGANIZATIONS = (
     ("翠林苑业主委员会", Kind.OWNERS_COMMITTEE, NEW_ESTATE, "翠林苑业主大会的执行机构。"),
     ("莲花长者服务社", Kind.SOCIAL_ORGANIZATION, None, "为社区长者提供助餐、探访等服务。"),
     ("青少年成长驿站", Kind.SOCIAL_ORGANIZATION, None, "为社区青少年提供课后托管和活动。"),
+    (
+        "莲花社区居民议事会",
+        Kind.COUNCIL,
+        None,
+        "由两委、居民代表、社会组织、业委会和物业组成的议事机构。",
+    ),
+    ("莲花街道办事处", Kind.STREET_OFFICE, None, "接收社区上报事项并在期限内答复。"),
+    ("福田区民政局", Kind.DISTRICT_OFFICE, None, "接收街道上报事项并在期限内答复。"),
 )
 
 UnitKey = tuple[str, str, str]  # (estate name, building, number)
@@ -118,24 +126,29 @@ DEMO_LOGINS = (
     ("party_secretary", "陈建国", "社区党委书记", "party committee secretary", Status.VERIFIED,
      [("莲花社区党委", Title.SECRETARY)], []),
     ("party_member", "林秀英", "社区党委委员", "party committee member", Status.VERIFIED,
-     [("莲花社区党委", Title.MEMBER)], []),
+     [("莲花社区党委", Title.MEMBER), ("莲花社区居民议事会", Title.MEMBER)], []),
     ("rc_director", "王丽华", "居委会主任", "residents' committee director", Status.VERIFIED,
      [("莲花社区居民委员会", Title.DIRECTOR)], []),
     ("rc_member", "张志强", "居委会委员", "residents' committee member", Status.VERIFIED,
-     [("莲花社区居民委员会", Title.MEMBER)], []),
+     [("莲花社区居民委员会", Title.MEMBER), ("莲花社区居民议事会", Title.MEMBER)], []),
     ("ws_director", "刘海涛", "社区工作站站长", "workstation director", None,
      [("莲花社区工作站", Title.DIRECTOR)], []),
     ("ws_staff", "黄晓敏", "社区工作站工作人员", "workstation staff", None,
      [("莲花社区工作站", Title.STAFF)], []),
     ("pm_manager", "赵立新", "物业经理（莲花一村）", "property manager, 莲花一村", None,
-     [("莲花一村物业服务中心", Title.MANAGER)], []),
+     [("莲花一村物业服务中心", Title.MANAGER), ("莲花社区居民议事会", Title.MEMBER)], []),
     ("oc_director", "周明", "业委会主任（莲花一村）", "owners' committee director, 莲花一村",
-     Status.VERIFIED, [("莲花一村业主委员会", Title.DIRECTOR)], [(OLD_ESTATE, "2", "0201")]),
+     Status.VERIFIED, [("莲花一村业主委员会", Title.DIRECTOR), ("莲花社区居民议事会", Title.MEMBER)],
+     [(OLD_ESTATE, "2", "0201")]),
     ("so_director", "吴静", "社会组织负责人（莲花长者服务社）",
      "social organisation director, 莲花长者服务社", None,
-     [("莲花长者服务社", Title.DIRECTOR)], []),
-    ("resident", "李娜", "已核实居民（无房产）", "verified resident, owns no unit", Status.VERIFIED,
-     [], []),
+     [("莲花长者服务社", Title.DIRECTOR), ("莲花社区居民议事会", Title.MEMBER)], []),
+    ("resident", "李娜", "已核实居民（无房产），居民议事会成员",
+     "verified resident, owns no unit, council member", Status.VERIFIED, [("莲花社区居民议事会", Title.MEMBER)], []),
+    ("street_officer", "钱卫东", "街道办事处干部", "street office officer", None,
+     [("莲花街道办事处", Title.OFFICER)], []),
+    ("district_officer", "冯丽", "区民政局干部", "district office officer", None,
+     [("福田区民政局", Title.OFFICER)], []),
     ("owner", "郑国华", "业主（莲花一村两套房）", "owner of two units in 莲花一村",
      Status.VERIFIED, [], [(OLD_ESTATE, "1", "0301"), (OLD_ESTATE, "3", "0502")]),
     ("pending", "孙浩", "待核实居民", "resident awaiting verification", Status.PENDING, [], []),
@@ -256,6 +269,10 @@ def build_plan() -> Plan:
     residents[TENANTS[0]].positions.append(("青少年成长驿站", Title.DIRECTOR))
     residents[TENANTS[1]].positions.append(("莲花长者服务社", Title.MEMBER))
     residents[TENANTS[2]].positions.append(("莲花社区居民委员会", Title.MEMBER))
+    # The deliberation council (~20 members, domain-rules §4): the logins above plus residents'
+    # representatives.
+    for i in range(1, 15):
+        residents[i].positions.append(("莲花社区居民议事会", Title.MEMBER))
 
     people.extend(residents.values())
     return Plan(units=units, people=people, voters=voters)

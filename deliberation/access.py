@@ -1,0 +1,196 @@
+"""Reads: who may act on a matter now, who must, and fetch-and-check helpers (404 for both
+missing and forbidden). Services and templates ask these; nothing here changes state."""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Organization, Position
+from deliberation import procedures
+from deliberation.models import Comment, Escalation, Matter, Poll, Resolution
+
+Kind = Organization.Kind
+
+
+def body_of_kind(community, kind: str) -> Organization | None:
+    """The community's single organisation of a kind (party committee, street office, …)."""
+    return Organization.objects.filter(community=community, kind=kind).first()
+
+
+def owners_committee(matter) -> Organization | None:
+    if matter.estate_id is None:
+        return None
+    return Organization.objects.filter(
+        estate_id=matter.estate_id, kind=Kind.OWNERS_COMMITTEE
+    ).first()
+
+
+def actor_organization(matter, actor: procedures.Actor) -> Organization | None:
+    """The body an actor entry speaks for, when it names one."""
+    if actor.scope == "org":
+        return body_of_kind(matter.community, actor.kind)
+    if actor.scope == "first_body":
+        return matter.first_body
+    if actor.scope == "estate":
+        return owners_committee(matter)
+    if actor.scope == "community" and actor.perm == "publish_resolution":
+        return body_of_kind(matter.community, Kind.RESIDENTS_COMMITTEE)
+    return None
+
+
+def _satisfies(user, matter, actor: procedures.Actor) -> bool:
+    if actor.scope == "proposer":
+        return matter.proposer_id == user.pk
+    if actor.scope == "community":
+        return user.has_perm(f"communities.{actor.perm}", matter.community)
+    if actor.scope == "estate":
+        return matter.estate_id is not None and user.has_perm(
+            f"communities.{actor.perm}", matter.estate
+        )
+    org = actor_organization(matter, actor)
+    perm = actor.perm or "speak_for_organization"
+    return org is not None and user.has_perm(f"communities.{perm}", org)
+
+
+def acting_as(user, matter, stage=None) -> procedures.Actor | None:
+    """The first of the stage's actor entries that `user` satisfies, or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    stage = stage or matter.stage_spec
+    for actor in stage.actors:
+        if _satisfies(user, matter, actor):
+            return actor
+    return None
+
+
+def may_act(user, matter, action: str) -> bool:
+    """Whether `user` may take `action` in the matter's current stage (not a guard check)."""
+    return (
+        matter.in_progress
+        and action in matter.stage_spec.actions
+        and acting_as(user, matter) is not None
+    )
+
+
+def actor_label(matter, actor: procedures.Actor) -> str:
+    """Who must act, in words: a body's name, the proposer, or a role."""
+    if actor.scope == "proposer":
+        return _("the proposer")
+    org = actor_organization(matter, actor)
+    if org is not None:
+        return org.name
+    if actor.perm == "chair_meeting":
+        return _("the meeting chair")
+    return _("the responsible body")
+
+
+def who_must_act(matter) -> str:
+    """The ledger's "who must act" column: the bodies named by the current stage."""
+    if not matter.in_progress:
+        return ""
+    return " / ".join(dict.fromkeys(actor_label(matter, a) for a in matter.stage_spec.actors))
+
+
+def speaking_bodies(user, community) -> list[Organization]:
+    """The organisations `user` may speak for in this community (for "speak as")."""
+    if not user.is_authenticated:
+        return []
+    org_ids = (
+        Position.objects.current()
+        .filter(user=user, organization__community=community)
+        .values_list("organization_id", flat=True)
+    )
+    return [
+        org
+        for org in Organization.objects.filter(pk__in=org_ids).in_display_order()
+        if user.has_perm("communities.speak_for_organization", org)
+    ]
+
+
+def may_comment(user, matter) -> bool:
+    return (
+        user.is_authenticated
+        and matter.in_progress
+        and user.has_perm("communities.comment", matter.community)
+    )
+
+
+def may_moderate(user, community) -> bool:
+    return user.is_authenticated and user.has_perm("communities.moderate", community)
+
+
+def may_escalate(user, matter) -> bool:
+    return (
+        user.is_authenticated
+        and matter.in_progress
+        and user.has_perm("communities.escalate", matter.community)
+    )
+
+
+def get_matter_for(user, community, reference: str) -> Matter:
+    """The matter with this reference in this community, if `user` may read it; otherwise 404."""
+    matter = (
+        Matter.objects.visible_to(user, community)
+        .select_related("community", "proposer", "on_behalf_of", "estate", "first_body")
+        .filter(reference=reference)
+        .first()
+    )
+    if matter is None:
+        raise Http404("No such matter.")
+    return matter
+
+
+def get_poll_for(user, pk: int) -> Poll:
+    """A poll of a matter that `user` may read; otherwise 404."""
+    poll = get_object_or_404(Poll.objects.select_related("matter", "community", "estate"), pk=pk)
+    if (
+        poll.matter is not None
+        and not Matter.objects.visible_to(user).filter(pk=poll.matter_id).exists()
+    ):
+        raise Http404("No such poll.")
+    return poll
+
+
+def get_comment_for(user, pk: int) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("matter__community"), pk=pk)
+    if not Matter.objects.visible_to(user).filter(pk=comment.matter_id).exists():
+        raise Http404("No such comment.")
+    return comment
+
+
+def get_escalation_for(user, pk: int) -> Escalation:
+    escalation = get_object_or_404(
+        Escalation.objects.select_related("matter__community", "to_organization"), pk=pk
+    )
+    if not Matter.objects.visible_to(user).filter(pk=escalation.matter_id).exists():
+        raise Http404("No such escalation.")
+    return escalation
+
+
+def get_resolution_for(user, pk: int) -> Resolution:
+    resolution = get_object_or_404(Resolution.objects.select_related("matter"), pk=pk)
+    if not Matter.objects.visible_to(user).filter(pk=resolution.matter_id).exists():
+        raise Http404("No such resolution.")
+    return resolution
+
+
+def overdue_q(now=None) -> Q:
+    """Matters with a missed deadline: the stage's, an objection's or an escalation's."""
+    now = now or timezone.now()
+    in_progress = Q(closed_at__isnull=True, status__in=[Matter.Status.OPEN, Matter.Status.DECIDED])
+    stage_late = Q(deadline__lt=now, deadline_is_minimum=False)
+    escalation_late = Q(escalations__answered_at__isnull=True, escalations__deadline__lt=now)
+    objection_late = Q(
+        comments__is_objection=True,
+        comments__answered_by__isnull=True,
+        comments__answer_due__lt=now,
+        comments__hidden_at__isnull=True,
+    )
+    return in_progress & (stage_late | escalation_late | objection_late)
+
+
+def is_overdue(matter, now=None) -> bool:
+    """Whether this one matter is overdue, by the same definition as the ledger filter."""
+    return Matter.objects.filter(pk=matter.pk).filter(overdue_q(now)).exists()
