@@ -422,6 +422,9 @@ class Poll(models.Model):
         return self.status == self.Status.CLOSED
 
 
+CHOICE_LABELS = {"yes": _("yes"), "no": _("no"), "abstain": _("abstain")}
+
+
 class Choice(models.Model):
     poll = models.ForeignKey(Poll, models.PROTECT, related_name="choices")
     code = models.CharField(max_length=16)  # "yes"/"no"/"abstain", or "c1", "c2", ...
@@ -434,6 +437,11 @@ class Choice(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def display(self) -> str:
+        """The label in the reader's language; yes/no/abstain are translated, others as typed."""
+        return str(CHOICE_LABELS.get(self.code, self.label))
 
 
 class Ballot(models.Model):
