@@ -76,6 +76,8 @@ def may_act(user, matter, action: str) -> bool:
 
 def actor_label(matter, actor: procedures.Actor) -> str:
     """Who must act, in words: a body's name, the proposer, or a role."""
+    if actor.label:
+        return str(actor.label)
     if actor.scope == "proposer":
         return _("the proposer")
     org = actor_organization(matter, actor)

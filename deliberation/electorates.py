@@ -48,23 +48,22 @@ def base(poll) -> rules.Electorate:
 
 
 def owner_units(estate_id) -> list[rules.OwnerUnit]:
-    """Every unit of the estate with the head that votes for it (None: unsold, the developer's)."""
+    """Every unit of the estate with the head that votes for it (None: the developer's)."""
     voters = dict(
         Ownership.objects.current()
         .filter(unit__estate=estate_id, is_voter=True)
         .values_list("unit_id", "owner_id")
     )
-    owned = set(
-        Ownership.objects.current().filter(unit__estate=estate_id).values_list("unit_id", flat=True)
-    )
     result = []
-    for unit_id, area in Unit.objects.filter(estate=estate_id).values_list("pk", "area"):
+    units = Unit.objects.filter(estate=estate_id).values_list("pk", "area", "developer_held")
+    for unit_id, area, developer_held in units:
         if unit_id in voters:
             holder = f"user:{voters[unit_id]}"
-        elif unit_id in owned:
-            holder = f"unit:{unit_id}"  # owned, but its co-owners have not named a voter yet
+        elif developer_held:
+            holder = None  # unsold: all such units together are one head (SPC Art. 9)
         else:
-            holder = None
+            # Sold, but no voter on the register yet: its owner is still a head of their own.
+            holder = f"unit:{unit_id}"
         result.append(rules.OwnerUnit(area=Decimal(area), holder=holder))
     return result
 

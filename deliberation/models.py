@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Estate, Organization
 from deliberation import procedures
@@ -75,7 +76,7 @@ class Matter(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
-        DECIDED = "decided", _("decided")
+        DECIDED = "decided", pgettext_lazy("matter status", "decided")
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
         MERGED = "merged", _("merged")
@@ -90,7 +91,7 @@ class Matter(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     reference = models.CharField(_("reference"), max_length=24, unique=True)
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("matter", "title"), max_length=120)
     body = models.TextField(_("description"), max_length=20000)
     category = models.CharField(_("category"), max_length=16, choices=Category)
     procedure = models.CharField(

@@ -21,6 +21,7 @@ class Actor:
     scope: str  # "community" | "org" | "estate" | "proposer" | "first_body"
     perm: str = ""  # a communities.* codename
     kind: str = ""  # the organisation kind, for scope "org"
+    label: str = ""  # how the ledger names this actor, when no single body does
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ PARTY = Actor("org", "speak_for_organization", Kind.PARTY_COMMITTEE)
 RESIDENTS_COMMITTEE = Actor("org", "speak_for_organization", Kind.RESIDENTS_COMMITTEE)
 CHAIR = Actor("community", "chair_meeting")
 PUBLISHER = Actor("community", "publish_resolution")
+COUNCIL_CHAIR = Actor("community", "chair_meeting", label=_("the council's chair"))
 OWNERS_CHAIR = Actor("estate", "chair_meeting")
 PROPOSER = Actor("proposer")
 FIRST_BODY = Actor("first_body")
@@ -161,7 +163,13 @@ FOUR_DELIBERATIONS = Procedure(
         Stage(
             "consultation",
             _("joint deliberation (两委商议)"),
-            (CHAIR,),
+            (
+                Actor(
+                    "community",
+                    "chair_meeting",
+                    label=_("joint meeting of the party and residents' committees"),
+                ),
+            ),
             frozenset({ADVANCE, REJECT}),
             advance_label=_("Send to the party members' review"),
             note_label=_("Outcome of the joint meeting"),
@@ -256,7 +264,7 @@ COUNCIL_MOTION = Procedure(
         Stage(
             "council_vote",
             _("council vote (议事会表决)"),
-            (CHAIR,),
+            (COUNCIL_CHAIR,),
             frozenset({CREATE_POLL, CLOSE_POLL, ADVANCE, REJECT}),
             poll=PollDefaults(("body",), Rule.COUNCIL, params="council", body=Kind.COUNCIL),
             requires=frozenset({POLL_PASSED}),
@@ -286,7 +294,7 @@ MICRO_PROJECT = Procedure(
         Stage(
             "council_vote",
             _("council vote (议事会表决)"),
-            (CHAIR,),
+            (COUNCIL_CHAIR,),
             frozenset({CREATE_POLL, CLOSE_POLL, ADVANCE, REJECT}),
             poll=PollDefaults(("body",), Rule.COUNCIL, params="council", body=Kind.COUNCIL),
             requires=frozenset({POLL_PASSED}),

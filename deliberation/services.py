@@ -605,6 +605,7 @@ def answer_objection(actor, objection: Comment, *, body: str) -> Comment:
         objection = Comment.objects.select_for_update().get(pk=objection.pk)
         if objection.answered_by_id:
             raise ValidationError(_("This objection has already been answered."))
+        late = objection.objection_overdue()  # before it is marked answered, which ends that
         answer = Comment.objects.create(
             matter=matter,
             parent=objection,
@@ -620,7 +621,7 @@ def answer_objection(actor, objection: Comment, *, body: str) -> Comment:
             "comment.objection_answered",
             objection,
             community=matter.community,
-            data={"answer": answer.pk, "late": objection.objection_overdue()},
+            data={"answer": answer.pk, "late": late},
         )
         notices.notify({objection.author_id}, "objection_answered", matter=matter, exclude=actor)
         _publish(matter, "comment", {"comment": answer.pk})
@@ -1265,3 +1266,28 @@ def mark_notifications_read(actor, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def remind_overdue(now=None) -> int:
+    """Notify the bodies that must act on each overdue matter, at most once a day per matter."""
+    from deliberation.models import Notification
+
+    now = now or timezone.now()
+    since = now - timezone.timedelta(days=1)
+    recent = Notification.objects.filter(kind="overdue", created_at__gte=since).values("matter_id")
+    reminded = 0
+    overdue = (
+        Matter.objects.filter(access.overdue_q(now))
+        .exclude(pk__in=recent)
+        .select_related("community")
+        .distinct()
+    )
+    for matter in overdue:
+        with transaction.atomic():
+            recipients = _actor_ids(matter) | _stakeholder_ids(matter)
+            recipients |= notices.people_of(
+                e.to_organization for e in matter.escalations.filter(answered_at__isnull=True)
+            )
+            notices.notify(recipients, "overdue", matter=matter)
+        reminded += 1
+    return reminded

@@ -321,7 +321,7 @@ def _poll_view(request, matter, poll, bound_vote=None):
                         total_label=_("%(what)s taking part: %(n)s")
                         % {
                             "what": title,
-                            "n": result["participation"][measure]
+                            "n": f"{result['participation'][measure]}"
                             + (" m²" if measure == "area" else ""),
                         },
                     )

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from communities import services
@@ -21,6 +22,10 @@ from communities.models import (
     Position,
     Unit,
 )
+from deliberation import access
+from deliberation import services as deliberation
+from deliberation.models import Escalation, Matter, Poll, ReceptionSession, Resolution
+from deliberation.procedures import PROCEDURES
 
 User = get_user_model()
 
@@ -133,7 +138,7 @@ def test_it_creates_the_whole_community(seeded):
     assert 5 <= held.count() <= 15
     assert set(held.values_list("estate__name", flat=True)) == {"翠林苑"}
     assert not Ownership.objects.filter(unit__in=held).exists()
-    assert 55 <= User.objects.count() <= 70
+    assert 140 <= User.objects.count() <= 160  # with 莲花一村's absent owners
 
 
 def test_it_gives_the_same_data_when_run_twice(seeded):
@@ -265,3 +270,96 @@ def test_it_refuses_to_run_without_debug_unless_forced(db, settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("seed_demo", stdout=io.StringIO())
     assert (User.objects.count(), AuditEvent.objects.count()) == (users, events)
+
+
+# -- the demo matters (deliberation/demo.py) ----------------------------------------------------
+
+
+def demo_matters():
+    return Matter.objects.filter(community__slug="lianhua")
+
+
+def test_it_adds_matters_in_every_procedure_and_every_ending(seeded):
+    matters = demo_matters()
+    assert set(matters.values_list("procedure", flat=True)) == set(PROCEDURES)
+    assert set(matters.values_list("status", flat=True)) == set(Matter.Status.values)
+    for matter in matters.exclude(status__in=["open", "decided"]):
+        assert matter.closing_reason and matter.closed_at, matter.reference
+    merged = matters.get(status=Matter.Status.MERGED)
+    assert merged.merged_into.community_id == merged.community_id
+    assert "matters on the ledger" in seeded
+
+
+def test_every_closed_demo_poll_keeps_the_result_its_ballots_give(seeded):
+    polls = Poll.objects.filter(community__slug="lianhua", status=Poll.Status.CLOSED)
+    assert polls.filter(electorate="owners", law_item=5).exists()
+    for poll in polls:
+        assert deliberation.tally(poll) == poll.result, poll.question
+
+
+def test_every_demo_resolution_rests_on_a_passed_poll_of_its_matter(seeded):
+    resolutions = Resolution.objects.filter(community__slug="lianhua").select_related("poll")
+    assert resolutions.count() >= 3
+    for resolution in resolutions:
+        assert resolution.poll.matter_id == resolution.matter_id
+        assert resolution.poll.result["passed"] and resolution.poll.result["quorum_met"]
+        assert resolution.matter.status == Matter.Status.DECIDED
+
+
+def test_it_closes_an_owners_vote_that_passed_with_its_resolution(seeded):
+    poll = Poll.objects.get(community__slug="lianhua", electorate="owners", law_item=5)
+    assert poll.status == Poll.Status.CLOSED
+    assert deliberation.tally(poll) == poll.result
+    assert poll.result["quorum_met"] and poll.result["passed"]
+    resolution = Resolution.objects.get(matter=poll.matter)
+    assert resolution.poll == poll
+    assert resolution.issuing_body.kind == Organization.Kind.OWNERS_COMMITTEE
+    assert resolution.updates.filter(status="in_progress").exists()
+
+
+def test_it_leaves_matters_at_their_stages(seeded):
+    matters = demo_matters()
+    notice = matters.get(procedure="owners_joint_decision", status="open")
+    assert notice.stage == "notice" and notice.deadline_is_minimum
+    assert notice.polls.get().status == Poll.Status.DRAFT
+    motion = matters.get(procedure="council_motion", status="open")
+    assert motion.stage == "council_vote"
+    vote = motion.polls.get(status=Poll.Status.OPEN)
+    assert 0 < vote.ballots.count() < vote.electorate_heads
+    on_notice = matters.get(procedure="four_deliberations", closed_at__isnull=True)
+    assert on_notice.stage == "notice" and on_notice.resolution
+    objection = on_notice.comments.get(is_objection=True)
+    assert objection.answered_by.author.username == "rc_director"
+    project = matters.get(procedure="micro_project", status="decided")
+    assert project.stage == "implementation" and project.budget <= 200000
+    assert project.resolution.updates.count() >= 1
+    session = ReceptionSession.objects.get(community__slug="lianhua")
+    assert session.created_by.username == "ws_director" and session.ratings.count() >= 3
+
+
+def test_it_leaves_a_consultation_open_with_comments_and_stances(seeded):
+    consultation = demo_matters().get(procedure="consultation")
+    assert consultation.status == "open" and consultation.stage == "open"
+    assert consultation.deadline_is_minimum and consultation.deadline > timezone.now()
+    assert consultation.comments.count() >= 3
+    assert consultation.comments.filter(as_organization__isnull=False).exists()
+    assert consultation.stances.values("organization").distinct().count() >= 2
+
+
+def test_it_shows_one_overdue_escalation_on_the_ledger(seeded):
+    overdue = list(demo_matters().filter(access.overdue_q()).distinct())
+    assert len(overdue) == 1
+    escalation = Escalation.objects.get(matter=overdue[0])
+    assert escalation.is_overdue() and escalation.level == Escalation.Level.STREET
+    assert overdue[0].concern_kind == "urgent"
+
+
+def test_it_adds_no_matters_when_run_again(seeded):
+    before = rows(demo_matters(), "reference", "stage", "status", "created_at")
+    polls = rows(Poll.objects, "status", "opened_at")
+
+    seed()
+
+    assert rows(demo_matters(), "reference", "stage", "status", "created_at") == before
+    assert rows(Poll.objects, "status", "opened_at") == polls
+    assert ReceptionSession.objects.count() == 1
