@@ -633,6 +633,11 @@ WORKING_DAY_SETTINGS = frozenset(
 )
 
 
+#: Floors set by law, not by local templates: a community may lengthen these periods, never
+#: shorten them (物业管理条例 Art. 13: owners' meetings are announced 15 days ahead).
+LEGAL_MINIMUM_DAYS = {"owners.notice_days": 15}
+
+
 def _setting_kind(key: str) -> str:
     if key == "council.mode":
         return "mode"
@@ -652,7 +657,10 @@ def _clean_setting(key: str, value: object) -> object:
             raise ValueError(f"{key} must be one of {COUNCIL_MODES}: {value!r}")
         return value
     if kind == "days":
-        return _days(value, key)
+        days = _days(value, key)
+        if days < LEGAL_MINIMUM_DAYS.get(key, 0):
+            raise ValueError(f"{key} may not be shorter than {LEGAL_MINIMUM_DAYS[key]} days")
+        return days
     if not isinstance(value, Mapping):
         raise ValueError(f"{key} must map project types to amounts: {value!r}")
     caps = {}

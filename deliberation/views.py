@@ -56,6 +56,32 @@ REASON_TEXT = {
 }
 
 
+PARAM_LABELS = {
+    "participation": _("participation"),
+    "quorum": _("quorum"),
+    "pass": _("to pass"),
+    "mode": _("counting"),
+}
+MODE_LABELS = {
+    "yes_over_no": _("yes more than no"),
+    "majority_of_members": _("more than half of all members"),
+}
+
+
+def _params_text(params: dict) -> str:
+    """Thresholds in words and symbols, e.g. "participation ≥ 2/3 · to pass > 1/2"."""
+    parts = []
+    for name, value in params.items():
+        if name == "mode":
+            shown = str(MODE_LABELS.get(value, value))
+        else:
+            shown = (
+                value.replace(">=", "≥ ") if value.startswith(">=") else value.replace(">", "> ")
+            )
+        parts.append(f"{PARAM_LABELS.get(name, name)} {shown}")
+    return " · ".join(parts)
+
+
 def _error_text(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
@@ -344,6 +370,7 @@ def _poll_view(request, matter, poll, bound_vote=None):
     reasons = [REASON_TEXT.get(code, code) for code in (result or {}).get("reasons", [])]
     return {
         "poll": poll,
+        "params_text": _params_text((result or {}).get("params", {})),
         "result": result if show_results else None,
         "turnout": (result or {}).get("participation"),
         "charts": chart_svgs,

@@ -223,3 +223,19 @@ def test_it_returns_404_for_an_unknown_action(client, world):
     matter = propose(world)
     client.force_login(world.cast["party_secretary"])
     assert client.post(action_url(matter, "delete")).status_code == 404
+
+
+@pytest.mark.parametrize("model", ["matter", "poll", "resolution", "escalation", "comment"])
+def test_it_shows_deliberation_in_the_admin_read_only(client, world, model):
+    propose(world)
+    client.force_login(world.admin)
+    listing = client.get(reverse(f"admin:deliberation_{model}_changelist"))
+    assert listing.status_code == 200
+    assert client.get(reverse(f"admin:deliberation_{model}_add")).status_code == 403
+
+
+def test_it_keeps_ballots_out_of_the_admin(client, world):
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "secretballot" not in page.lower()
+    assert "voterreceipt" not in page.lower()

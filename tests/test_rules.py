@@ -1048,3 +1048,13 @@ def test_it_reviews_in_the_party_assembly_against_members_due(present, yes, pass
         rules.party_review_params({}),
     )
     assert result["passed"] is passed
+
+
+@pytest.mark.parametrize(("days", "ok"), [(14, False), (15, True), (30, True)])
+def test_it_never_lets_a_community_shorten_the_owners_notice_below_15_days(days, ok):
+    setting = rules.setting
+    if ok:
+        assert setting({"owners.notice_days": days}, "owners.notice_days") == days
+    else:
+        with pytest.raises(ValueError, match="15 days"):
+            setting({"owners.notice_days": days}, "owners.notice_days")
