@@ -48,7 +48,22 @@ class ProjectType(models.TextChoices):
     WORKS = "works", _("works")
 
 
-class MatterQuerySet(models.QuerySet):
+class NeverDeletedQuerySet(models.QuerySet):
+    """Matters and resolutions end with a reason; they are never deleted (domain-rules §7)."""
+
+    def delete(self):
+        raise TypeError("Matters and resolutions are never deleted; close them with a reason.")
+
+
+class NeverDeleted(models.Model):
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Matters and resolutions are never deleted; close them with a reason.")
+
+
+class MatterQuerySet(NeverDeletedQuerySet):
     def visible_to(self, user, community=None):
         """The matters `user` may read: public ones, plus all of a community they belong to.
 
@@ -71,7 +86,7 @@ class MatterQuerySet(models.QuerySet):
         return self.filter(status=Matter.Status.OPEN)
 
 
-class Matter(models.Model):
+class Matter(NeverDeleted):
     """议题: one community matter, carried through a procedure from proposal to its result."""
 
     class Status(models.TextChoices):
@@ -499,7 +514,7 @@ class SecretBallot(models.Model):
         return f"secret ballot in poll {self.poll_id}"
 
 
-class Resolution(models.Model):
+class Resolution(NeverDeleted):
     """决议: a numbered decision, published by the body the procedure names, never deleted."""
 
     class Status(models.TextChoices):
@@ -524,6 +539,8 @@ class Resolution(models.Model):
     status = models.CharField(
         _("implementation"), max_length=16, choices=Status, default=Status.PLANNED
     )
+
+    objects = NeverDeletedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resolution")
