@@ -15,8 +15,14 @@ Kind = Organization.Kind
 
 
 def body_of_kind(community, kind: str) -> Organization | None:
-    """The community's single organisation of a kind (party committee, street office, …)."""
-    return Organization.objects.filter(community=community, kind=kind).first()
+    """The community's single organisation of a kind (party committee, street office, …).
+
+    Remembered on the community instance, so a page listing many matters asks once per kind.
+    """
+    cache = community.__dict__.setdefault("_bodies_by_kind", {})
+    if kind not in cache:
+        cache[kind] = Organization.objects.filter(community=community, kind=kind).first()
+    return cache[kind]
 
 
 def owners_committee(matter) -> Organization | None:

@@ -128,6 +128,8 @@ def _ledger_rows(matters, now):
     )
     rows = []
     for matter in matters:
+        if rows:
+            matter.community = rows[0]["matter"].community  # one instance: bodies looked up once
         spec = matter.procedure_spec
         rows.append(
             {

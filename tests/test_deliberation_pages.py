@@ -239,3 +239,33 @@ def test_it_keeps_ballots_out_of_the_admin(client, world):
     page = client.get(reverse("admin:index")).content.decode()
     assert "secretballot" not in page.lower()
     assert "voterreceipt" not in page.lower()
+
+
+def test_it_lists_the_ledger_in_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    for n in range(30):
+        propose(world, title=f"议题{n}", procedure=["four_deliberations", "consultation"][n % 2])
+    with django_assert_max_num_queries(12):
+        response = client.get(ledger_url(world))
+    assert response.content.decode().count("/m/LH-") >= 60
+
+
+def test_it_shows_a_long_discussion_without_a_query_per_comment(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    matter = propose(world)
+    resident = world.cast["resident"]
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(matter.get_absolute_url())
+        return len(ctx.captured_queries)
+
+    services.post_comment(resident, matter, body="第一条")
+    client.force_login(world.cast["rc_director"])
+    few = queries()
+    for n in range(10):
+        services.post_comment(resident, matter, body=f"评论{n}")
+    assert queries() == few
