@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
         }
     )
+    # Tests use a file too: the default in-memory test database shares a cache whose table locks
+    # fail at once instead of waiting, so concurrency tests would not see what production sees.
+    _sqlite_name = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": _sqlite_name.with_name(f"test_{_sqlite_name.name}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 # Channels: in-memory by default (one process); Redis via REDIS_URL for several processes.

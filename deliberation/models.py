@@ -498,8 +498,16 @@ def _random_key() -> int:
     # A random primary key: SQLite stores rows in key order, so insertion order is not kept.
     return secrets.randbelow(2**62) + 1
 
+
+class SealedBallot(models.Model):
+    """A secret ballot while its poll is open: ciphertext only (see `deliberation.sealing`)."""
+
+    id = models.BigAutoField(primary_key=True, default=_random_key, editable=False)
+    poll = models.ForeignKey(Poll, models.PROTECT, related_name="sealed_ballots")
+    sealed = models.TextField()
+
     def __str__(self):
-        return f"receipt {self.poll_id}/{self.slot}"
+        return f"sealed ballot in poll {self.poll_id}"
 
 
 class SecretBallot(models.Model):

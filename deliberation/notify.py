@@ -26,6 +26,7 @@ TEMPLATES = {
     "escalated": "{ref} was escalated to {to}",
     "escalation_answered": "The escalation of {ref} was answered",
     "overdue": "{ref} is overdue",
+    "extended": "The deadline of {ref} was extended",
 }
 
 
@@ -47,6 +48,7 @@ def _marker():
         _("{ref} was escalated to {to}"),
         _("The escalation of {ref} was answered"),
         _("{ref} is overdue"),
+        _("The deadline of {ref} was extended"),
     ]
 
 

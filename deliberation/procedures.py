@@ -359,7 +359,9 @@ CONSULTATION = Procedure(
             "open",
             _("comment period (征求意见)"),
             (PROPOSER, PUBLISHER),
-            frozenset({ADVANCE}),
+            frozenset({ADVANCE, CREATE_POLL, CLOSE_POLL}),
+            # An optional sounding: residents, households, or one vote per organisation.
+            poll=PollDefaults(("residents", "households", "organizations"), Rule.SIMPLE_MAJORITY),
             deadline=Deadline("consultation.days", minimum=True),
             requires=frozenset({PERIOD_ELAPSED}),
             advance_label=_("Close the comment period"),

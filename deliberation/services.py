@@ -7,6 +7,7 @@ notifies stakeholders and publishes a domain event on commit. Refusals raise Per
 bad input raises ValidationError with a message a person can act on.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from communities import audit
 from communities.events import publish_on_commit
 from communities.models import Community, Organization
-from deliberation import access, electorates, procedures, rules
+from deliberation import access, electorates, procedures, rules, sealing
 from deliberation import notify as notices
 from deliberation.models import (
     Ballot,
@@ -33,6 +34,7 @@ from deliberation.models import (
     ReceptionRating,
     ReceptionSession,
     Resolution,
+    SealedBallot,
     SecretBallot,
     Stance,
     Transition,
@@ -74,7 +76,9 @@ def _require_stage_action(actor, matter, action: str) -> procedures.Actor:
 
 def _locked(matter) -> Matter:
     """Re-read the matter under a row lock so two stage changes cannot interleave."""
-    return Matter.objects.select_for_update().select_related("community").get(pk=matter.pk)
+    return (
+        Matter.objects.select_for_update(of=("self",)).select_related("community").get(pk=matter.pk)
+    )
 
 
 def _text(value: str, what: str, *, limit: int = 20000) -> str:
@@ -94,7 +98,9 @@ def _clock(matter, stage: procedures.Stage, start):
         return None, False
     key = stage.deadline.setting.format(concern_kind=matter.concern_kind or "enquiry")
     days = rules.setting(matter.community.settings, key)
-    deadline = rules.deadline_for(start, days, working=stage.deadline.working)
+    # Working days are the community's weekdays, so count them in local time, not UTC.
+    local = timezone.localtime(start)
+    deadline = rules.deadline_for(local, days, working=stage.deadline.working)
     return deadline, stage.deadline.minimum
 
 
@@ -284,6 +290,12 @@ def _guard_failures(matter, stage: procedures.Stage, note: str, now) -> list[str
                 _("A poll at this stage must have passed; otherwise reject the matter.")
             )
     if (
+        P.POLL_PASSED not in stage.requires
+        and P.CLOSE_POLL in stage.actions
+        and matter.polls.filter(status=Poll.Status.OPEN).exists()
+    ):
+        failures.append(_("Close the open poll first."))
+    if (
         P.POLLS_DRAFTED in stage.requires
         and not matter.polls.filter(status=Poll.Status.DRAFT).exists()
     ):
@@ -435,12 +447,13 @@ def extend_deadline(actor, matter: Matter, *, days: int, reason: str) -> Matter:
     with transaction.atomic():
         matter = _locked(matter)
         acting = _require_stage_action(actor, matter, P.EXTEND)
-        base = matter.deadline or timezone.now()
+        base = timezone.localtime(matter.deadline or timezone.now())
         working = bool(matter.stage_spec.deadline and matter.stage_spec.deadline.working)
         old = matter.deadline
         matter.deadline = rules.add_days(base, days, working=working)
         matter.save(update_fields=["deadline"])
         _transition(matter, actor, "extended", note=reason, acting=acting)
+        notices.notify(_stakeholder_ids(matter), "extended", matter=matter, exclude=actor)
         audit.record(
             actor,
             "matter.extended",
@@ -509,6 +522,7 @@ def post_comment(
         matter.community,
         _("Only verified residents and the community's bodies may comment."),
     )
+    matter = Matter.objects.select_related("community").get(pk=matter.pk)  # the current stage
     if not matter.in_progress:
         raise ValidationError(_("This matter is closed for comments."))
     body = _text(body, _("comment"), limit=5000)
@@ -834,9 +848,15 @@ def tally(poll: Poll) -> dict:
     """The rule's verdict on the poll's ballots as they stand (the frozen result once closed)."""
     codes = list(poll.choices.values_list("code", flat=True))
     if poll.secret:
+        contents = [
+            {"choices": sb.choices, "weight": sb.weight} for sb in poll.secret_ballots.all()
+        ]
+        contents += [sealing.unseal(poll.pk, sb.sealed) for sb in poll.sealed_ballots.all()]
         votes = [
-            rules.Vote(head=f"secret:{sb.pk}", choices=frozenset(sb.choices), area=sb.weight)
-            for sb in poll.secret_ballots.all()
+            rules.Vote(
+                head=f"secret:{i}", choices=frozenset(c["choices"]), area=Decimal(c["weight"])
+            )
+            for i, c in enumerate(contents)
         ]
     else:
         votes = rules.group_unit_ballots(
@@ -851,14 +871,31 @@ def tally(poll: Poll) -> dict:
     return rules.evaluate(poll.rule, poll.kind, codes, votes, electorate, poll.params or None)
 
 
+def _mix(poll: Poll) -> None:
+    """Unseal a closing poll's secret ballots and store them shuffled, in one transaction."""
+    contents = [sealing.unseal(poll.pk, sb.sealed) for sb in poll.sealed_ballots.all()]
+    secrets.SystemRandom().shuffle(contents)
+    SecretBallot.objects.bulk_create(
+        [
+            SecretBallot(poll=poll, choices=c["choices"], weight=Decimal(c["weight"]))
+            for c in contents
+        ]
+    )
+    SealedBallot.objects.filter(poll=poll).delete()
+
+
 def close_poll(actor, poll: Poll, *, system: bool = False) -> Poll:
     """Close the poll and freeze its result; no ballot is accepted afterwards."""
     with transaction.atomic():
-        poll = Poll.objects.select_for_update().select_related("matter").get(pk=poll.pk)
+        # Lock the poll row only: PostgreSQL refuses FOR UPDATE on the outer join to a
+        # nullable matter.
+        poll = Poll.objects.select_for_update(of=("self",)).select_related("matter").get(pk=poll.pk)
         if not system:
             _require_stage_action(actor, poll.matter, P.CLOSE_POLL)
         if poll.status != Poll.Status.OPEN:
             raise ValidationError(_("This poll is not open."))
+        if poll.secret:
+            _mix(poll)
         poll.result = tally(poll)
         poll.status = Poll.Status.CLOSED
         poll.closed_at = timezone.now()
@@ -926,8 +963,10 @@ def cast_ballot(actor, poll: Poll, choices, *, organization=None) -> dict:
             VoterReceipt.objects.bulk_create(
                 [VoterReceipt(poll=poll, voter=actor, slot=slot) for slot in slot_keys]
             )
-            SecretBallot.objects.create(
-                poll=poll, choices=picked, weight=sum((w for *_x, w in slots), Decimal(0))
+            weight = sum((w for *_x, w in slots), Decimal(0))
+            # Sealed until close: see deliberation/sealing.py for why not a plain row now.
+            SealedBallot.objects.create(
+                poll=poll, sealed=sealing.seal(poll.pk, {"choices": picked, "weight": str(weight)})
             )
             status = "cast"
         else:
@@ -1110,10 +1149,6 @@ def escalate(actor, matter: Matter, *, reason: str, grace_days: int = 0) -> Esca
         levels = list(matter.escalations.values_list("level", flat=True))
         if Escalation.Level.DISTRICT in levels:
             raise ValidationError(_("This matter has already reached the district."))
-        if matter.escalations.filter(answered_at__isnull=True).exists() and (
-            Escalation.Level.STREET not in levels
-        ):
-            raise ValidationError(_("An escalation is already waiting for an answer."))
         level = (
             Escalation.Level.DISTRICT
             if Escalation.Level.STREET in levels
@@ -1142,7 +1177,9 @@ def escalate(actor, matter: Matter, *, reason: str, grace_days: int = 0) -> Esca
             to_organization=to,
             reason=reason,
             grace_days=grace_days,
-            deadline=rules.deadline_for(now, days, working=True, grace_days=grace_days),
+            deadline=rules.deadline_for(
+                timezone.localtime(now), days, working=True, grace_days=grace_days
+            ),
             raised_by=actor,
             raised_at=now,
         )

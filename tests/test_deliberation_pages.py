@@ -269,3 +269,25 @@ def test_it_shows_a_long_discussion_without_a_query_per_comment(client, world):
     for n in range(10):
         services.post_comment(resident, matter, body=f"评论{n}")
     assert queries() == few
+
+
+def test_it_takes_one_vote_per_organisation_in_a_consultation(client, world):
+    matter = propose(world, title="垃圾分类方案", procedure="consultation")
+    poll = services.create_poll(
+        world.cast["party_secretary"], matter, question="是否赞成方案？", kind="yes_no_abstain",
+        electorate="organizations",
+    )  # fmt: skip
+    so = world.orgs[Kind.SOCIAL_ORGANIZATION]
+    client.force_login(world.cast["so_member"])
+    assert 'name="organization"' in client.get(matter.get_absolute_url()).content.decode()
+    vote = {"poll": poll.pk, "choice": "yes", "organization": so.pk}
+    assert client.post(action_url(matter, "vote"), vote).status_code == 302
+    ballot = Ballot.objects.get(poll=poll)
+    assert ballot.slot == f"org:{so.pk}"
+    client.force_login(world.cast["resident"])  # speaks for no organisation
+    refused = client.post(action_url(matter, "vote"), vote)
+    assert refused.status_code == 400
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    Matter.objects.filter(pk=matter.pk).update(deadline=timezone.now())
+    with pytest.raises(services.ValidationError, match="请先结束进行中的表决"):
+        services.advance(world.cast["party_secretary"], matter)
