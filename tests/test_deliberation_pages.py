@@ -291,3 +291,17 @@ def test_it_takes_one_vote_per_organisation_in_a_consultation(client, world):
     Matter.objects.filter(pk=matter.pk).update(deadline=timezone.now())
     with pytest.raises(services.ValidationError, match="请先结束进行中的表决"):
         services.advance(world.cast["party_secretary"], matter)
+
+
+def test_it_emails_stakeholders_in_the_site_language(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    member = world.cast["so_member"]
+    member.email = "so@example.org"
+    member.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        matter = propose(world, stakeholders=[world.orgs[Kind.SOCIAL_ORGANIZATION]])
+    sent = [m for m in mailoutbox if m.to == ["so@example.org"]]
+    assert len(sent) == 1
+    assert matter.reference in sent[0].subject
+    assert "提出" in sent[0].body or "提议" in sent[0].body

@@ -18,7 +18,7 @@ VARIABLES = [
     "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL", "REDIS_URL", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_HSTS_SECONDS",
     "DJANGO_HSTS_PRELOAD", "DJANGO_BEHIND_TLS_PROXY", "SQLITE_BUSY_TIMEOUT",
-    "WEBSOCKET_MAX_FRAME_BYTES",
+    "WEBSOCKET_MAX_FRAME_BYTES", "DJANGO_EMAIL_BACKEND", "EMAIL_PORT",
 ]  # fmt: skip
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -209,3 +209,10 @@ def test_it_passes_the_deployment_check_with_production_settings(tmp_path):
 def test_it_refuses_a_long_but_repetitive_secret_key(load):
     with pytest.raises(ImproperlyConfigured, match="random"):
         load(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="ab" * 30, ALLOWED_HOSTS="x.org")
+
+
+def test_it_prints_notification_emails_unless_told_otherwise(load):
+    assert load(**PRODUCTION)["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    configured = load(**PRODUCTION, DJANGO_EMAIL_BACKEND=smtp, EMAIL_PORT="587")
+    assert (configured["EMAIL_BACKEND"], configured["EMAIL_PORT"]) == (smtp, 587)
