@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,6 +66,16 @@ class Community(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # The apps that read these settings check them; communities does not import them.
+        for path in getattr(django_settings, "COMMUNITY_SETTINGS_VALIDATORS", []):
+            try:
+                import_string(path)(self.settings or {})
+            except (KeyError, ValueError) as error:
+                raise ValidationError(
+                    {"settings": _("Invalid setting: %(error)s") % {"error": error}}
+                ) from None
 
 
 class Estate(models.Model):

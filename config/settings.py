@@ -111,6 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": _sqlite_name.with_name(f"test_{_sqlite_name.name}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# Community.settings holds thresholds, deadlines and caps; these check it when it is saved.
+COMMUNITY_SETTINGS_VALIDATORS = ["deliberation.rules.validate_settings"]
+
 # E-mail copies of notifications: printed to the console unless a real backend is configured.
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -222,3 +222,20 @@ def test_it_refuses_to_let_residents_end_an_ownership(world):
             services.end_ownership(world.cast[name], ownership)
     ownership.refresh_from_db()
     assert ownership.ended_at is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"owners.notice_days": 10}, {"council.quorum": "two thirds"}, {"no.such.setting": 1}],
+)
+def test_it_refuses_community_settings_the_rules_cannot_use(world, bad):
+    world.community.settings = bad
+    with pytest.raises(ValidationError, match="settings"):
+        services.save_structure(world.admin, world.community)
+
+
+def test_it_keeps_valid_community_settings(world):
+    world.community.settings = {"notice.days": 10, "council.quorum": ">1/2"}
+    services.save_structure(world.admin, world.community)
+    world.community.refresh_from_db()
+    assert world.community.settings["notice.days"] == 10
