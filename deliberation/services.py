@@ -654,6 +654,7 @@ def state_stance(
     )
     if organization.community_id != matter.community_id:
         raise ValidationError(_("That organisation is not in this community."))
+    matter = Matter.objects.select_related("community").get(pk=matter.pk)  # current status
     if not matter.stakeholders.filter(pk=organization.pk).exists():
         raise ValidationError(_("Only the matter's stakeholder organisations state positions."))
     if not matter.in_progress:
