@@ -129,7 +129,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "gongzhi")},
+            # Room hubs read one channel per meeting per process; give bursts room.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env_str("REDIS_PREFIX", "gongzhi"),
+                "capacity": 5000,
+            },
         }
     }
     CACHES = {
@@ -141,7 +146,9 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "communities.User"

@@ -1,5 +1,6 @@
 """WebSocket consumers: parse, check, call a service, reply. No business rule lives here."""
 
+import asyncio
 import json
 import time
 
@@ -151,3 +152,261 @@ class VerificationQueueConsumer(ProtocolConsumer):
 
 def verification_group(community_id: int) -> str:
     return f"verification.{community_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Live meetings
+
+CLOSE_TOO_SLOW = 4408  # the send buffer filled up; the client reconnects and resumes
+SEND_BUFFER = 1000  # frames queued for one connection before it counts as too slow
+
+
+class MeetingConsumer(ProtocolConsumer):
+    """One live room: `/ws/meetings/<id>/`. Parses, checks the session, calls a service, replies.
+
+    Events reach the socket through the process's RoomHub (realtime/hub.py), which hands over
+    frames already encoded; this consumer only queues and writes them, in `seq` order.
+    """
+
+    hub = None
+    writer = None
+
+    async def authorize(self) -> bool:
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
+
+        def load():
+            meeting = Meeting.objects.select_related("community").filter(pk=meeting_id).first()
+            if meeting is None or not meetings.may_attend(self.user, meeting):
+                return None
+            return meeting
+
+        self.meeting = await database_sync_to_async(load)()
+        return self.meeting is not None
+
+    async def on_open(self):
+        from deliberation import meetings
+        from realtime.hub import RoomHub
+
+        self.queue = asyncio.Queue(maxsize=SEND_BUFFER)
+        self.delivered_seq = 0
+        self.is_chair = False
+        self.hub = await RoomHub.attach(self.meeting.pk, self)
+        await database_sync_to_async(meetings.join)(self.user, self.meeting)
+        await self.send_snapshot()
+        self.writer = asyncio.ensure_future(self._write())
+
+    async def send_snapshot(self):
+        from deliberation import meetings
+
+        with translation.override(self.language):
+            snapshot = await database_sync_to_async(meetings.snapshot)(self.meeting, self.user)
+        self.is_chair = snapshot["you"]["is_chair"]
+        self.delivered_seq = max(self.delivered_seq, snapshot["seq"])
+        await self.send_json({"type": "snapshot", **snapshot})
+
+    # -- what the hub calls ---------------------------------------------------------------------
+
+    def hears(self, audience: str) -> bool:
+        if audience == "all":
+            return True
+        if audience == "chair":
+            return self.is_chair
+        return audience == f"user:{self.user.pk}"
+
+    def enqueue(self, seq, frame: str) -> None:
+        try:
+            self.queue.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            # Never let memory grow for a client that cannot keep up: drop it; it will resume.
+            asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+
+    async def _write(self):
+        while True:
+            seq, frame = await self.queue.get()
+            if seq is not None:
+                if seq <= self.delivered_seq:
+                    continue
+                self.delivered_seq = seq
+            await self.send(text_data=frame)
+
+    async def disconnect(self, code):
+        from deliberation import meetings
+
+        if self.writer is not None:
+            self.writer.cancel()
+        if self.hub is not None:
+            await self.hub.detach(self)
+            await database_sync_to_async(meetings.leave)(self.user, self.meeting)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _session_alive(self) -> bool:
+        from django.contrib.sessions.models import Session
+
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        if not key or not Session.objects.filter(session_key=key).exists():
+            return False
+        return self.user.__class__.objects.filter(pk=self.user.pk, is_active=True).exists()
+
+    async def act(self, message, call, *args, ack=None):
+        """Run a service on behalf of this user and answer with ack or error."""
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        if not await database_sync_to_async(self._session_alive)():
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            with translation.override(self.language):
+                result = await database_sync_to_async(call)(self.user, self.meeting, *args)
+        except PermissionDenied as error:
+            await self.send_error(message.id, "forbidden", str(error) or _("You may not do that."))
+            return
+        except ValidationError as error:
+            code = getattr(error, "code", None) or "refused"
+            await self.send_error(message.id, code, " ".join(error.messages))
+            return
+        payload = {"type": "ack", "id": message.id}
+        if ack is not None:
+            payload.update(ack(result))
+        await self.send_json(payload)
+
+    def _field(self, message, name, kind, *, required=True):
+        value = message.body.get(name)
+        if value is None and not required:
+            return None
+        if kind is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if kind is str and isinstance(value, str):
+            return value
+        if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        raise _BadField(name, message.id)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            await super().receive(text_data=text_data, bytes_data=bytes_data)
+        except _BadField as bad:
+            name, message_id = bad.args
+            with translation.override(self.language):
+                await self.send_error(
+                    message_id,
+                    "malformed",
+                    _("The field %(name)s is missing or wrong.") % {"name": name},
+                )
+
+    async def handle_resume(self, message):
+        from deliberation import meetings
+
+        since = self._field(message, "since", int)
+        events = await database_sync_to_async(meetings.events_since)(self.meeting, since, self.user)
+        if events is None:
+            await self.send_snapshot()
+            return
+        for event in events:
+            if event.seq > self.delivered_seq:
+                self.delivered_seq = event.seq
+            await self.send_json(
+                {"type": "event", "seq": event.seq, "kind": event.kind, "data": event.data}
+            )
+        await self.send_json({"type": "ack", "id": message.id, "seq": self.delivered_seq})
+
+    async def handle_chat_send(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.send_chat, self._field(message, "text", str))
+
+    async def handle_hand_raise(self, message):
+        from deliberation import meetings
+
+        side = self._field(message, "side", str, required=False) or "neutral"
+        await self.act(message, meetings.raise_hand, side)
+
+    async def handle_hand_lower(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.lower_hand)
+
+    async def handle_floor_grant(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.grant_floor, self._field(message, "user", int))
+
+    async def handle_floor_end(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.end_floor)
+
+    async def handle_agenda_goto(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.goto_item, self._field(message, "item", int))
+
+    async def handle_meeting_start(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.start_meeting)
+
+    async def handle_meeting_adjourn(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.adjourn_meeting)
+
+    async def handle_meeting_end(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.end_meeting)
+
+    async def handle_poll_open(self, message):
+        from deliberation import meetings
+
+        question = self._field(message, "question", str, required=False) or ""
+        kind = self._field(message, "kind", str, required=False) or "yes_no_abstain"
+        choices = self._field(message, "choices", list, required=False) or []
+        poll_id = self._field(message, "poll", int, required=False)
+        law_item = self._field(message, "law_item", int, required=False)
+        secret = message.body.get("secret") is True
+        hidden = message.body.get("results_hidden") is True
+
+        def call(user, meeting):
+            return meetings.open_poll(
+                user, meeting, question=question, kind=kind, choices=choices, secret=secret,
+                results_hidden=hidden, law_item=law_item, poll_id=poll_id,
+            )  # fmt: skip
+
+        await self.act(message, call, ack=lambda poll: {"poll": poll.pk})
+
+    async def handle_poll_close(self, message):
+        from deliberation import meetings
+
+        await self.act(message, meetings.close_poll, self._field(message, "poll", int))
+
+    async def handle_ballot_cast(self, message):
+        from deliberation import meetings
+
+        poll_id = self._field(message, "poll", int)
+        choice = message.body.get("choice")
+        if isinstance(choice, str):
+            choice = [choice]
+        if not isinstance(choice, list) or not all(isinstance(c, str) for c in choice):
+            raise _BadField("choice", message.id)
+        org_id = self._field(message, "organization", int, required=False)
+
+        def call(user, meeting):
+            from communities.models import Organization
+
+            organization = None
+            if org_id is not None:
+                organization = Organization.objects.filter(
+                    pk=org_id, community=meeting.community_id
+                ).first()
+            return meetings.cast(user, meeting, poll_id, choice, organization=organization)
+
+        await self.act(message, call, ack=lambda outcome: {"status": outcome["status"]})
+
+
+class _BadField(Exception):
+    pass

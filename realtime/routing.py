@@ -7,4 +7,5 @@ websocket_urlpatterns = [
         "ws/communities/<slug:slug>/verification/",
         consumers.VerificationQueueConsumer.as_asgi(),
     ),
+    path("ws/meetings/<int:meeting_id>/", consumers.MeetingConsumer.as_asgi()),
 ]

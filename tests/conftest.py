@@ -33,3 +33,14 @@ def world(admin_user):
     w = World()
     w.admin, w.community, w.estate, w.orgs, w.cast = admin_user, community, estate, orgs, cast
     return w
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new channel layer object per test: each async test runs in its own event loop, and a
+    Redis layer's locks belong to the loop that first used them (a server has one loop)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

@@ -1,0 +1,1143 @@
+"""Services for live meetings: the only way a meeting's state changes.
+
+Every action checks permission, changes rows in one transaction, appends a MeetingEvent with the
+meeting's next `seq` (under a row lock on the meeting, so numbers never repeat or skip), writes
+an audit event where the action matters to the record, and publishes the event on commit. A
+client that misses a broadcast repairs itself from the log with `resume`; nothing it is shown
+exists only in memory.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities import audit
+from communities.events import publish_on_commit
+from communities.models import Membership, Organization, Position
+from deliberation import access, electorates, order, procedures, rules, services
+from deliberation.models import (
+    AgendaItem,
+    Attendance,
+    ChatMessage,
+    Electorate,
+    Meeting,
+    MeetingEvent,
+    Minutes,
+    Poll,
+    SpeakerRequest,
+)
+from deliberation.text import render_markdown, render_markdown_lite
+
+Kind = Organization.Kind
+
+# What each kind of meeting votes by when an agenda item has no matter to take the rule from.
+MEETING_POLLS = {
+    Meeting.Kind.COUNCIL: (Electorate.BODY, rules.Rule.COUNCIL),
+    Meeting.Kind.RESIDENTS: (Electorate.RESIDENTS, rules.Rule.RESIDENTS_MEETING),
+    Meeting.Kind.REPRESENTATIVES: (Electorate.RESIDENTS, rules.Rule.RESIDENTS_MEETING),
+    Meeting.Kind.JOINT: (Electorate.ORGANIZATIONS, rules.Rule.SIMPLE_MAJORITY),
+    Meeting.Kind.OWNERS: (Electorate.OWNERS, rules.Rule.OWNERS_ORDINARY),
+    Meeting.Kind.REVIEW: (Electorate.RESIDENTS, rules.Rule.SIMPLE_MAJORITY),
+}
+# The 居民会议 is convened and chaired by the residents' committee (domain-rules §2).
+CHAIRED_BY_RESIDENTS_COMMITTEE = {Meeting.Kind.RESIDENTS, Meeting.Kind.REPRESENTATIVES}
+
+
+def rules_of(meeting) -> order.RulesOfOrder:
+    """The meeting's rules of order, with the defaults for anything it does not set."""
+    return order.RulesOfOrder.from_json(meeting.rules)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what
+
+
+def _authenticated(user):
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Please sign in first."))
+
+
+def _chair_scope(meeting):
+    return meeting.estate if meeting.kind == Meeting.Kind.OWNERS else meeting.community
+
+
+def may_chair(user, meeting) -> bool:
+    """The meeting's chair (or the item's acting chair) who still holds chair_meeting."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    item = meeting.current_item
+    holders = {meeting.chair_id}
+    if item is not None and item.acting_chair_id:
+        holders = {item.acting_chair_id}
+    return user.pk in holders and user.has_perm("communities.chair_meeting", _chair_scope(meeting))
+
+
+def _require_chair(user, meeting):
+    _authenticated(user)
+    if not may_chair(user, meeting):
+        raise PermissionDenied(_("Only the meeting's chair may do that."))
+
+
+def may_attend(user, meeting) -> bool:
+    """Public meetings are open to anyone signed in; others to members and officials."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if meeting.public or user.is_superuser or meeting.chair_id == user.pk:
+        return True
+    community = meeting.community_id
+    return (
+        Membership.objects.verified().filter(community=community, user=user).exists()
+        or Position.objects.current().filter(user=user, organization__community=community).exists()
+    )
+
+
+def may_take_part(user, meeting) -> bool:
+    """Raising a hand and chatting: those who may comment in the community."""
+    return may_attend(user, meeting) and user.has_perm("communities.comment", meeting.community)
+
+
+def _require_live(meeting):
+    if meeting.status != Meeting.Status.LIVE:
+        raise ValidationError(_("The meeting is not in session."))
+
+
+def _locked(meeting) -> Meeting:
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("community", "estate", "current_item")
+        .get(pk=meeting.pk)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The event log
+
+
+def _event(meeting, kind: str, data: dict, *, actor=None, audience: str = "all") -> MeetingEvent:
+    """Append the next numbered event (the meeting row must be locked) and publish on commit."""
+    meeting.seq += 1
+    Meeting.objects.filter(pk=meeting.pk).update(seq=meeting.seq)
+    event = MeetingEvent.objects.create(
+        meeting=meeting,
+        seq=meeting.seq,
+        kind=kind,
+        data=data,
+        audience=audience,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    publish_on_commit(
+        "meeting.event",
+        community_id=meeting.community_id,
+        data={
+            "meeting": meeting.pk,
+            "seq": event.seq,
+            "kind": kind,
+            "data": data,
+            "audience": audience,
+        },
+    )
+    return event
+
+
+def _dirty(meeting, what: str, **extra):
+    """Tell the room hubs that a coalesced figure (presence, tally) changed; they batch it."""
+    publish_on_commit(
+        "meeting.dirty",
+        community_id=meeting.community_id,
+        data={"meeting": meeting.pk, "what": what, **extra},
+    )
+
+
+def events_since(meeting, since: int, user, *, limit: int = 500) -> list[MeetingEvent] | None:
+    """Events after `since` that `user` may see, oldest first; None if more than `limit`."""
+    audiences = ["all", f"user:{user.pk}"]
+    if may_chair(user, meeting):
+        audiences.append("chair")
+    qs = MeetingEvent.objects.filter(meeting=meeting, seq__gt=since, audience__in=audiences)
+    events = list(qs.order_by("seq")[: limit + 1])
+    return None if len(events) > limit else events
+
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling and running
+
+
+def schedule_meeting(
+    actor,
+    community,
+    *,
+    title,
+    kind,
+    scheduled_at,
+    chair=None,
+    place="",
+    public=True,
+    estate=None,
+    rules_of_order=None,
+    agenda=(),
+) -> Meeting:
+    """Put a meeting on the calendar with its agenda: (title, matter or None) pairs."""
+    _authenticated(actor)
+    if kind not in Meeting.Kind.values:
+        raise ValidationError(_("Choose the kind of meeting."))
+    if kind == Meeting.Kind.OWNERS:
+        if estate is None or estate.community_id != community.pk:
+            raise ValidationError(_("An owners' assembly needs its estate."))
+        scope = estate
+    else:
+        estate, scope = None, community
+    chair = chair or actor
+    if not actor.has_perm("communities.chair_meeting", scope):
+        raise PermissionDenied(_("Only those who chair meetings may schedule one."))
+    if not chair.has_perm("communities.chair_meeting", scope):
+        raise ValidationError(_("The chair must be someone who may chair meetings."))
+    if kind in CHAIRED_BY_RESIDENTS_COMMITTEE:
+        rc = access.body_of_kind(community, Kind.RESIDENTS_COMMITTEE)
+        if rc is None or not (
+            chair.is_superuser
+            or Position.objects.current().filter(organization=rc, user=chair).exists()
+        ):
+            raise ValidationError(_("The residents' committee convenes and chairs this meeting."))
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise ValidationError(_("Give the meeting a title of at most 120 characters."))
+    try:
+        rules_json = order.RulesOfOrder.from_json(rules_of_order or {}).to_json()
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            community=community,
+            title=title,
+            kind=kind,
+            estate=estate,
+            chair=chair,
+            scheduled_at=scheduled_at,
+            place=(place or "").strip()[:120],
+            public=bool(public),
+            rules=rules_json,
+            created_by=actor,
+        )
+        for position, (item_title, matter) in enumerate(agenda):
+            add_agenda_item(actor, meeting, title=item_title, matter=matter, position=position)
+        audit.record(
+            actor,
+            "meeting.scheduled",
+            meeting,
+            community=community,
+            data={"kind": kind, "chair": chair.pk},
+        )
+    return meeting
+
+
+def add_agenda_item(actor, meeting, *, title, matter=None, position=None) -> AgendaItem:
+    """Add an item to the agenda, optionally tied to a matter of the same community."""
+    _authenticated(actor)
+    if not may_chair(actor, meeting) and not (
+        meeting.status == Meeting.Status.SCHEDULED and meeting.created_by_id == actor.pk
+    ):
+        raise PermissionDenied(_("Only the meeting's chair may change the agenda."))
+    if meeting.status == Meeting.Status.ENDED:
+        raise ValidationError(_("The meeting has ended."))
+    title = (title or "").strip() or (matter.title if matter else "")
+    if not title or len(title) > 200:
+        raise ValidationError(_("Give the agenda item a title of at most 200 characters."))
+    if matter is not None and matter.community_id != meeting.community_id:
+        raise ValidationError(_("The matter must belong to the meeting's community."))
+    if position is None:
+        position = (meeting.items.aggregate(n=Max("position"))["n"] or 0) + 1
+    with transaction.atomic():
+        item = AgendaItem.objects.create(
+            meeting=meeting, title=title, matter=matter, position=position
+        )
+        if meeting.status != Meeting.Status.SCHEDULED:
+            locked = _locked(meeting)
+            _event(locked, "agenda.added", _item_json(item), actor=actor)
+    return item
+
+
+def start_meeting(actor, meeting) -> Meeting:
+    """Open the session: the room goes live and the first item becomes current."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.ADJOURNED):
+            raise ValidationError(_("The meeting cannot be started now."))
+        now = timezone.now()
+        meeting.status = Meeting.Status.LIVE
+        meeting.started_at = meeting.started_at or now
+        first = meeting.current_item or meeting.items.order_by("position", "id").first()
+        if first is not None and first.started_at is None:
+            AgendaItem.objects.filter(pk=first.pk).update(started_at=now)
+        meeting.current_item = first
+        meeting.save(update_fields=["status", "started_at", "current_item"])
+        _event(
+            meeting,
+            "meeting.status",
+            {"status": meeting.status, "item": first.pk if first else None},
+            actor=actor,
+        )
+        audit.record(actor, "meeting.started", meeting, community=meeting.community)
+    return meeting
+
+
+def adjourn_meeting(actor, meeting) -> Meeting:
+    """Suspend the session; it can be started again."""
+    return _set_status(actor, meeting, Meeting.Status.ADJOURNED, "meeting.adjourned")
+
+
+def end_meeting(actor, meeting) -> Meeting:
+    """Close the session for good, ending any speech, and draft the minutes."""
+    meeting = _set_status(actor, meeting, Meeting.Status.ENDED, "meeting.ended")
+    generate_minutes(actor, meeting)
+    return meeting
+
+
+def _set_status(actor, meeting, status, verb):
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        if meeting.status != Meeting.Status.LIVE:
+            raise ValidationError(_("The meeting is not in session."))
+        now = timezone.now()
+        _end_speech(meeting, actor, now, reason="meeting")
+        for poll in Poll.objects.filter(agenda_item__meeting=meeting, status=Poll.Status.OPEN):
+            _close_poll(meeting, actor, poll)
+        meeting.status = status
+        if status == Meeting.Status.ENDED:
+            meeting.ended_at = now
+            if meeting.current_item_id:
+                AgendaItem.objects.filter(pk=meeting.current_item_id).update(ended_at=now)
+            Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=now)
+        meeting.save(update_fields=["status", "ended_at"])
+        _event(meeting, "meeting.status", {"status": status}, actor=actor)
+        audit.record(actor, verb, meeting, community=meeting.community)
+    return meeting
+
+
+def goto_item(actor, meeting, item_id: int) -> Meeting:
+    """Move the room to another agenda item; a speech in progress ends."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        _require_live(meeting)
+        item = meeting.items.filter(pk=item_id).first()
+        if item is None:
+            raise ValidationError(_("No such agenda item."))
+        now = timezone.now()
+        _end_speech(meeting, actor, now, reason="agenda")
+        if meeting.current_item_id and meeting.current_item_id != item.pk:
+            AgendaItem.objects.filter(pk=meeting.current_item_id, ended_at__isnull=True).update(
+                ended_at=now
+            )
+        SpeakerRequest.objects.filter(meeting=meeting, status=SpeakerRequest.Status.WAITING).update(
+            status=SpeakerRequest.Status.LOWERED
+        )
+        AgendaItem.objects.filter(pk=item.pk, started_at__isnull=True).update(started_at=now)
+        meeting.current_item = item
+        meeting.save(update_fields=["current_item"])
+        _event(meeting, "agenda.current", {"item": item.pk}, actor=actor)
+    return meeting
+
+
+def hand_chair(actor, meeting, user) -> AgendaItem:
+    """The chair hands the chair to someone else for the current item only."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        _require_live(meeting)
+        item = meeting.current_item
+        if item is None:
+            raise ValidationError(_("There is no current agenda item."))
+        if not user.has_perm("communities.chair_meeting", _chair_scope(meeting)):
+            raise ValidationError(_("The chair can only be handed to someone who may chair."))
+        item.acting_chair = None if user.pk == meeting.chair_id else user
+        item.save(update_fields=["acting_chair"])
+        _event(
+            meeting,
+            "chair.handed",
+            {"item": item.pk, "user": user.pk, "name": str(user)},
+            actor=actor,
+        )
+        audit.record(
+            actor,
+            "meeting.chair_handed",
+            meeting,
+            community=meeting.community,
+            data={"item": item.pk, "to": user.pk},
+        )
+    return item
+
+
+# ---------------------------------------------------------------------------------------------
+# Presence
+
+
+def join(user, meeting) -> Attendance:
+    """Record that the user is in the room (one open stay, however many tabs)."""
+    if not may_attend(user, meeting):
+        raise PermissionDenied(_("This meeting is for members of the community."))
+    with transaction.atomic():
+        stay = (
+            Attendance.objects.select_for_update()
+            .filter(meeting=meeting, user=user, left_at__isnull=True)
+            .first()
+        )
+        if stay is None:
+            try:
+                with transaction.atomic():
+                    stay = Attendance.objects.create(meeting=meeting, user=user)
+            except IntegrityError:
+                stay = Attendance.objects.select_for_update().get(
+                    meeting=meeting, user=user, left_at__isnull=True
+                )
+                stay.connections += 1
+                stay.save(update_fields=["connections"])
+        else:
+            stay.connections += 1
+            stay.save(update_fields=["connections"])
+        _dirty(meeting, "presence")
+    return stay
+
+
+def leave(user, meeting) -> None:
+    """One connection closed; the stay ends when the user's last connection does."""
+    with transaction.atomic():
+        stay = (
+            Attendance.objects.select_for_update()
+            .filter(meeting=meeting, user=user, left_at__isnull=True)
+            .first()
+        )
+        if stay is None:
+            return
+        stay.connections = max(stay.connections - 1, 0)
+        if stay.connections == 0:
+            stay.left_at = timezone.now()
+        stay.save(update_fields=["connections", "left_at"])
+        _dirty(meeting, "presence")
+
+
+def electorate_user_ids(meeting) -> set[int] | None:
+    """The people the quorum counts (None: everyone present counts, e.g. organisations)."""
+    electorate, _rule = MEETING_POLLS[meeting.kind]
+    if electorate == Electorate.BODY:
+        council = access.body_of_kind(meeting.community, Kind.COUNCIL)
+        return set(
+            Position.objects.current()
+            .filter(organization=council)
+            .values_list("user_id", flat=True)
+        )
+    if electorate == Electorate.RESIDENTS:
+        return set(
+            Membership.objects.verified()
+            .filter(community=meeting.community_id)
+            .values_list("user_id", flat=True)
+        )
+    if electorate == Electorate.OWNERS:
+        from communities.models import Ownership
+
+        return set(
+            Ownership.objects.current()
+            .filter(unit__estate=meeting.estate_id, is_voter=True)
+            .values_list("owner_id", flat=True)
+        )
+    return None
+
+
+def _quorum_threshold(meeting) -> str:
+    settings = meeting.community.settings
+    if meeting.kind == Meeting.Kind.RESIDENTS:
+        return rules.setting(settings, "residents_meeting.quorum")
+    if meeting.kind == Meeting.Kind.REPRESENTATIVES:
+        return rules.setting(settings, "representatives_meeting.quorum")
+    if meeting.kind == Meeting.Kind.OWNERS:
+        return ">=2/3"
+    return rules_of(meeting).quorum
+
+
+def presence(meeting) -> dict:
+    """Who is in the room now: counts by role for everyone, and the quorum."""
+    present = list(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    base_ids = electorate_user_ids(meeting)
+    roles = {}
+    if present:
+        official = (
+            Position.objects.current()
+            .filter(user_id__in=present, organization__community=meeting.community_id)
+            .values("organization__kind")
+            .annotate(n=Count("user_id", distinct=True))
+        )
+        roles = {row["organization__kind"]: row["n"] for row in official}
+        officials = set(
+            Position.objects.current()
+            .filter(user_id__in=present, organization__community=meeting.community_id)
+            .values_list("user_id", flat=True)
+        )
+        roles["resident"] = len(set(present) - officials)
+    if base_ids is None:
+        counted, base = len(present), len(present)
+    else:
+        counted, base = len(set(present) & base_ids), len(base_ids)
+    q = order.quorum(counted, base, _quorum_threshold(meeting))
+    return {
+        "total": len(present),
+        "by_role": roles,
+        "quorum": {
+            "present": q.present,
+            "base": q.base,
+            "needed": q.needed,
+            "met": q.met,
+            "threshold": q.threshold,
+        },
+    }
+
+
+def present_names(meeting) -> list[dict]:
+    """The named list of those present, for the chair."""
+    stays = Attendance.objects.filter(meeting=meeting, left_at__isnull=True).select_related("user")
+    return [{"id": s.user_id, "name": str(s.user)} for s in stays.order_by("joined_at")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Speakers
+
+
+def _speeches_on(meeting, item) -> dict[int, int]:
+    rows = (
+        SpeakerRequest.objects.filter(
+            meeting=meeting,
+            item=item,
+            status__in=[SpeakerRequest.Status.SPEAKING, SpeakerRequest.Status.DONE],
+        )
+        .values("user_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["user_id"]: row["n"] for row in rows}
+
+
+REFUSALS = {
+    "bad_side": _("Choose pro, con or neutral."),
+    "already_waiting": _("Your hand is already raised."),
+    "speech_limit": _("You have already spoken as often as the rules allow on this item."),
+    "not_recognised": _("Only the person the chair recognised may take the floor."),
+}
+
+
+def _refuse(code):
+    from django.utils.translation import gettext
+
+    raise ValidationError(gettext(str(REFUSALS[code])), code=code)
+
+
+def raise_hand(user, meeting, side: str = order.NEUTRAL) -> SpeakerRequest:
+    """Ask for the floor on the current item, saying which side you will speak for."""
+    _authenticated(user)
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_live(meeting)
+        if not may_take_part(user, meeting):
+            raise PermissionDenied(_("Only members of the community may ask for the floor."))
+        item = meeting.current_item
+        if item is None:
+            raise ValidationError(_("There is no current agenda item."))
+        rules_ = rules_of(meeting)
+        if not rules_.alternate and side not in order.SIDES:
+            side = order.NEUTRAL
+        waiting = set(
+            SpeakerRequest.objects.filter(
+                meeting=meeting,
+                status__in=[SpeakerRequest.Status.WAITING, SpeakerRequest.Status.SPEAKING],
+            ).values_list("user_id", flat=True)
+        )
+        code = order.may_raise_hand(user.pk, _speeches_on(meeting, item), waiting, side, rules_)
+        if code:
+            _refuse(code)
+        hand = SpeakerRequest.objects.create(
+            meeting=meeting, item=item, user=user, side=side, raised_seq=meeting.seq + 1
+        )
+        _event(
+            meeting,
+            "hand.raised",
+            {"user": user.pk, "name": str(user), "side": side, "item": item.pk},
+            actor=user,
+        )
+    return hand
+
+
+def lower_hand(user, meeting) -> None:
+    """Withdraw your own raised hand."""
+    _authenticated(user)
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_live(meeting)
+        changed = SpeakerRequest.objects.filter(
+            meeting=meeting, user=user, status=SpeakerRequest.Status.WAITING
+        ).update(status=SpeakerRequest.Status.LOWERED)
+        if not changed:
+            raise ValidationError(_("Your hand is not raised."))
+        _event(meeting, "hand.lowered", {"user": user.pk}, actor=user)
+
+
+def grant_floor(actor, meeting, user_id: int) -> SpeakerRequest:
+    """The chair recognises a waiting speaker, who gets the floor for the speech time."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        _require_live(meeting)
+        hand = SpeakerRequest.objects.filter(
+            meeting=meeting, user_id=user_id, status=SpeakerRequest.Status.WAITING
+        ).first()
+        if hand is None:
+            _refuse("not_recognised")
+        rules_ = rules_of(meeting)
+        code = order.refusal_to_speak(
+            user_id, _speeches_on(meeting, hand.item), rules_, recognised=True
+        )
+        if code:
+            _refuse(code)
+        now = timezone.now()
+        _end_speech(meeting, actor, now, reason="next")
+        hand.status = SpeakerRequest.Status.SPEAKING
+        hand.granted_at = now
+        hand.save(update_fields=["status", "granted_at"])
+        ends = order.floor_deadline(now, rules_)
+        _event(
+            meeting,
+            "floor.granted",
+            {
+                "user": hand.user_id,
+                "name": str(hand.user),
+                "side": hand.side,
+                "started_at": now.isoformat(),
+                "ends_at": ends.isoformat(),
+                "seconds": rules_.speech_seconds,
+                "item": hand.item_id,
+            },
+            actor=actor,
+        )
+    return hand
+
+
+def _end_speech(meeting, actor, now, *, reason: str) -> SpeakerRequest | None:
+    speaking = SpeakerRequest.objects.filter(
+        meeting=meeting, status=SpeakerRequest.Status.SPEAKING
+    ).first()
+    if speaking is None:
+        return None
+    speaking.status = SpeakerRequest.Status.DONE
+    speaking.ended_at = now
+    speaking.save(update_fields=["status", "ended_at"])
+    seconds = int((now - speaking.granted_at).total_seconds())
+    _event(
+        meeting,
+        "floor.ended",
+        {"user": speaking.user_id, "seconds": seconds, "reason": reason},
+        actor=actor,
+    )
+    return speaking
+
+
+def end_floor(actor, meeting) -> None:
+    """The chair, or the speaker themself, ends the current speech."""
+    _authenticated(actor)
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_live(meeting)
+        speaking = SpeakerRequest.objects.filter(
+            meeting=meeting, status=SpeakerRequest.Status.SPEAKING
+        ).first()
+        if speaking is None:
+            raise ValidationError(_("Nobody has the floor."))
+        if speaking.user_id != actor.pk and not may_chair(actor, meeting):
+            raise PermissionDenied(_("Only the chair or the speaker may end the speech."))
+        _end_speech(meeting, actor, timezone.now(), reason="ended")
+
+
+def end_floor_if_expired(meeting, now=None) -> bool:
+    """End the speech whose time is up (any process's room hub may call this; it is idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        speaking = SpeakerRequest.objects.filter(
+            meeting=meeting, status=SpeakerRequest.Status.SPEAKING
+        ).first()
+        if speaking is None or not order.floor_expired(speaking.granted_at, now, rules_of(meeting)):
+            return False
+        _end_speech(meeting, None, now, reason="time")
+        return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat
+
+
+def send_chat(user, meeting, text: str) -> ChatMessage:
+    """Post a chat line on the current item (Markdown-lite: bold, italics, code, links)."""
+    _authenticated(user)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write something first."))
+    if len(text) > 2000:
+        raise ValidationError(_("A chat message may have at most 2000 characters."))
+    html = render_markdown_lite(text)
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_live(meeting)
+        if not may_take_part(user, meeting):
+            raise PermissionDenied(_("Only members of the community may chat here."))
+        message = ChatMessage.objects.create(
+            meeting=meeting, item=meeting.current_item, author=user, text=text, html=html
+        )
+        _event(
+            meeting,
+            "chat.message",
+            {
+                "id": message.pk,
+                "user": user.pk,
+                "name": str(user),
+                "html": html,
+                "item": meeting.current_item_id,
+                "at": message.created_at.isoformat(),
+            },
+            actor=user,
+        )
+    return message
+
+
+# ---------------------------------------------------------------------------------------------
+# Live polls: the same services and rules as HTTP polls
+
+
+def open_poll(
+    actor,
+    meeting,
+    *,
+    question: str,
+    kind: str = "yes_no_abstain",
+    choices=(),
+    secret=False,
+    results_hidden=False,
+    law_item=None,
+    poll_id=None,
+) -> Poll:
+    """Open a vote on the current item: the matter's stage poll if it has one, else the
+    meeting's own, decided by the rule for this kind of meeting."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        _require_live(meeting)
+        item = meeting.current_item
+        if item is None:
+            raise ValidationError(_("There is no current agenda item."))
+        if poll_id is not None:
+            # An agenda poll frozen into a notice (owners' decisions) is opened, not created.
+            poll = Poll.objects.filter(pk=poll_id, matter=item.matter_id).first()
+            if poll is None or item.matter_id is None:
+                raise ValidationError(_("No such poll on this item."))
+            poll = services.open_poll(actor, poll)
+        elif item.matter is not None and procedures.CREATE_POLL in item.matter.stage_spec.actions:
+            poll = services.create_poll(
+                actor,
+                item.matter,
+                question=question,
+                kind=kind,
+                choices=choices,
+                secret=secret,
+                results_hidden=results_hidden,
+                law_item=law_item,
+            )
+        else:
+            poll = _meeting_poll(
+                actor,
+                meeting,
+                item,
+                question=question,
+                kind=kind,
+                choices=choices,
+                secret=secret,
+                results_hidden=results_hidden,
+                law_item=law_item,
+            )
+        Poll.objects.filter(pk=poll.pk).update(agenda_item=item)
+        poll.agenda_item = item
+        _event(meeting, "poll.opened", poll_json(poll), actor=actor)
+    return poll
+
+
+def _meeting_poll(
+    actor, meeting, item, *, question, kind, choices, secret, results_hidden, law_item
+) -> Poll:
+    from deliberation.models import Choice
+
+    question = (question or "").strip()
+    if not question or len(question) > 200:
+        raise ValidationError(_("Write the question (at most 200 characters)."))
+    electorate, rule = MEETING_POLLS[meeting.kind]
+    params = {}
+    body = estate = None
+    settings = meeting.community.settings
+    if rule == rules.Rule.COUNCIL:
+        rules_ = rules_of(meeting)
+        params = {"quorum": rules_.quorum, "mode": rules_.pass_rule}
+        if rules_.pass_rule == rules.MAJORITY_OF_MEMBERS:
+            params["pass"] = rules.setting(settings, "council.pass")
+        body = access.body_of_kind(meeting.community, Kind.COUNCIL)
+        if body is None:
+            raise ValidationError(_("This community has no deliberation council."))
+    elif meeting.kind == Meeting.Kind.REPRESENTATIVES:
+        params = rules.representatives_meeting_params(settings)
+    elif rule == rules.Rule.RESIDENTS_MEETING:
+        params = rules.residents_meeting_params(settings)
+    elif electorate == Electorate.OWNERS:
+        if law_item not in range(1, 10):
+            raise ValidationError(_("Choose which Art. 278 item this vote decides (1–9)."))
+        rule = rules.Rule.OWNERS_SPECIAL if law_item in services.SPECIAL_ITEMS else rule
+        estate = meeting.estate
+    if kind == Poll.Kind.YES_NO_ABSTAIN:
+        options = [(rules.YES, "yes"), (rules.NO, "no"), (rules.ABSTAIN, "abstain")]
+        max_choices = 1
+    elif kind in (Poll.Kind.SINGLE, Poll.Kind.MULTIPLE):
+        labels = [c.strip() for c in choices if c and c.strip()]
+        if not 2 <= len(labels) <= 20 or len(set(labels)) != len(labels):
+            raise ValidationError(_("Give between 2 and 20 different choices."))
+        options = [(f"c{i}", label[:120]) for i, label in enumerate(labels, 1)]
+        max_choices = 1 if kind == Poll.Kind.SINGLE else len(labels)
+    else:
+        raise ValidationError(_("Choose the kind of poll."))
+    poll = Poll.objects.create(
+        community=meeting.community,
+        matter=item.matter,
+        agenda_item=item,
+        question=question,
+        kind=kind,
+        max_choices=max_choices,
+        electorate=electorate,
+        estate=estate,
+        body=body,
+        rule=rule,
+        params=params,
+        law_item=law_item if estate else None,
+        secret=bool(secret),
+        results_hidden=bool(results_hidden),
+        created_by=actor,
+    )
+    Choice.objects.bulk_create(
+        [Choice(poll=poll, code=c, label=label, position=i) for i, (c, label) in enumerate(options)]
+    )
+    audit.record(
+        actor,
+        "poll.created",
+        poll,
+        community=meeting.community,
+        data={"meeting": meeting.pk, "rule": rule, "electorate": electorate},
+    )
+    services._open(actor, poll, timezone.now())
+    return poll
+
+
+def _close_poll(meeting, actor, poll) -> Poll:
+    poll = services.close_poll(actor, poll, system=True)
+    _event(meeting, "poll.closed", {**poll_json(poll), "result": poll.result}, actor=actor)
+    return poll
+
+
+def close_poll(actor, meeting, poll_id: int) -> Poll:
+    """Close a live poll: the result is frozen by the same rules as any poll, and sent to all."""
+    with transaction.atomic():
+        meeting = _locked(meeting)
+        _require_chair(actor, meeting)
+        poll = Poll.objects.filter(
+            pk=poll_id, agenda_item__meeting=meeting, status=Poll.Status.OPEN
+        ).first()
+        if poll is None:
+            raise ValidationError(_("No open poll with that number in this meeting."))
+        return _close_poll(meeting, actor, poll)
+
+
+def cast(user, meeting, poll_id: int, choices, organization=None) -> dict:
+    """Vote in a live poll of this meeting, through the one ballot service."""
+    poll = Poll.objects.filter(pk=poll_id, agenda_item__meeting=meeting).first()
+    if poll is None:
+        raise ValidationError(_("No such poll in this meeting."))
+    if meeting.status != Meeting.Status.LIVE:
+        raise ValidationError(_("The meeting is not in session."))
+    outcome = services.cast_ballot(user, poll, choices, organization=organization)
+    _dirty(meeting, "tally", poll=poll.pk)
+    return outcome
+
+
+def poll_json(poll) -> dict:
+    """What every client may know of a poll (results only where the poll shows them)."""
+    return {
+        "id": poll.pk,
+        "question": poll.question,
+        "kind": poll.kind,
+        "max_choices": poll.max_choices,
+        "choices": [{"code": c.code, "label": c.display} for c in poll.choices.all()],
+        "status": poll.status,
+        "secret": poll.secret,
+        "results_hidden": poll.results_hidden,
+        "rule": poll.rule,
+        "rule_label": str(poll.get_rule_display()),
+        "electorate": poll.electorate,
+        "item": poll.agenda_item_id,
+    }
+
+
+def live_tally(poll) -> dict:
+    """The coalesced live figure: turnout always; counts only where results are shown live."""
+    result = poll.result if poll.is_closed else services.tally(poll)
+    data = {
+        "poll": poll.pk,
+        "turnout": result["participation"]["heads"],
+        "electorate": result["electorate"]["heads"],
+        "status": poll.status,
+    }
+    if poll.is_closed or not poll.results_hidden:
+        data["counts"] = {code: cell["heads"] for code, cell in result["counts"].items()}
+        if poll.electorate == Electorate.OWNERS:
+            data["area"] = {code: cell["area"] for code, cell in result["counts"].items()}
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshot
+
+
+def _item_json(item) -> dict:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "position": item.position,
+        "matter": item.matter.reference if item.matter_id else None,
+        "matter_url": item.matter.get_absolute_url() if item.matter_id else None,
+        "acting_chair": item.acting_chair_id,
+        "done": item.ended_at is not None,
+    }
+
+
+def snapshot(meeting, user) -> dict:
+    """The whole room as this user may see it, with the seq it is current to."""
+    meeting = Meeting.objects.select_related("community", "chair", "current_item").get(
+        pk=meeting.pk
+    )
+    rules_ = rules_of(meeting)
+    items = list(meeting.items.select_related("matter__community"))
+    hands = list(
+        SpeakerRequest.objects.filter(
+            meeting=meeting,
+            status__in=[SpeakerRequest.Status.WAITING, SpeakerRequest.Status.SPEAKING],
+        ).select_related("user")
+    )
+    speaker = next((h for h in hands if h.status == SpeakerRequest.Status.SPEAKING), None)
+    queue = [h for h in hands if h.status == SpeakerRequest.Status.WAITING]
+    polls = list(
+        Poll.objects.filter(agenda_item__meeting=meeting).prefetch_related("choices").order_by("id")
+    )
+    chat = list(
+        ChatMessage.objects.filter(meeting=meeting).select_related("author").order_by("-id")[:50]
+    )
+    is_chair = may_chair(user, meeting)
+    poll_views = []
+    for poll in polls:
+        view = poll_json(poll)
+        view["tally"] = live_tally(poll)
+        if poll.is_closed:
+            view["result"] = poll.result
+        view["voted"] = services.has_voted(user, poll)
+        view["eligible"] = bool(electorates.slots(user, poll)) if poll.is_open else False
+        poll_views.append(view)
+    data = {
+        "seq": meeting.seq,
+        "meeting": {
+            "id": meeting.pk,
+            "title": meeting.title,
+            "kind": meeting.kind,
+            "kind_label": str(meeting.get_kind_display()),
+            "status": meeting.status,
+            "chair": meeting.chair_id,
+            "chair_name": str(meeting.chair),
+            "public": meeting.public,
+            "current_item": meeting.current_item_id,
+        },
+        "rules": rules_.to_json(),
+        "agenda": [_item_json(item) for item in items],
+        "speaker": None,
+        "queue": [{"user": h.user_id, "name": str(h.user), "side": h.side} for h in queue],
+        "polls": poll_views,
+        "chat": [
+            {
+                "id": m.pk,
+                "user": m.author_id,
+                "name": str(m.author),
+                "html": m.html,
+                "item": m.item_id,
+                "at": m.created_at.isoformat(),
+            }
+            for m in reversed(chat)
+        ],
+        "presence": presence(meeting),
+        "you": {
+            "id": user.pk,
+            "name": str(user),
+            "is_chair": is_chair,
+            "may_take_part": may_take_part(user, meeting),
+        },
+    }
+    if speaker is not None:
+        ends = order.floor_deadline(speaker.granted_at, rules_)
+        data["speaker"] = {
+            "user": speaker.user_id,
+            "name": str(speaker.user),
+            "side": speaker.side,
+            "started_at": speaker.granted_at.isoformat(),
+            "ends_at": ends.isoformat(),
+            "seconds": rules_.speech_seconds,
+        }
+    if is_chair:
+        data["present"] = present_names(meeting)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Minutes
+
+
+def _minutes_text(meeting) -> str:
+    """会议纪要 in Markdown, from the event log and the attendance register."""
+    meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
+    lines = [f"# {meeting.title}", ""]
+    lines.append(
+        _("%(kind)s · chaired by %(chair)s · %(date)s")
+        % {
+            "kind": meeting.get_kind_display(),
+            "chair": meeting.chair,
+            "date": timezone.localtime(meeting.started_at or meeting.scheduled_at).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+        }
+    )
+    if meeting.place:
+        lines.append(_("Place: %(place)s") % {"place": meeting.place})
+    lines += ["", "## " + _("Attendance"), ""]
+    stays = Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
+    for stay in stays:
+        left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
+        lines.append(
+            f"- {stay.user} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
+        )
+    if not stays:
+        lines.append(_("No attendance was recorded."))
+    events = list(MeetingEvent.objects.filter(meeting=meeting, audience="all").order_by("seq"))
+    speeches = order.speech_durations(
+        (("granted" if e.kind == "floor.granted" else "ended"), e.data["user"], e.created_at)
+        for e in events
+        if e.kind in ("floor.granted", "floor.ended")
+    )
+    from django.contrib.auth import get_user_model
+
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
+    for item in meeting.items.select_related("matter").order_by("position", "id"):
+        lines += ["", f"## {item.title}"]
+        if item.matter_id:
+            lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
+        item_speakers = [
+            e.data for e in events if e.kind == "floor.granted" and e.data.get("item") == item.pk
+        ]
+        if item_speakers:
+            lines += ["", "### " + _("Speakers"), ""]
+            seen = {}
+            for data in item_speakers:
+                seen.setdefault(data["user"], data.get("side", ""))
+            for user_id, side in seen.items():
+                durations = speeches.get(user_id, [])
+                total = sum(durations)
+                lines.append(
+                    _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
+                    % {
+                        "name": names.get(user_id, user_id),
+                        "side": side,
+                        "n": len(durations),
+                        "m": total // 60,
+                        "s": total % 60,
+                    }
+                )
+        for poll in Poll.objects.filter(agenda_item=item, status=Poll.Status.CLOSED):
+            result = poll.result
+            counts = ", ".join(
+                f"{c.display} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
+            )
+            verdict = _("passed") if result["passed"] else _("not passed")
+            lines += ["", "### " + _("Vote: %(q)s") % {"q": poll.question}, ""]
+            lines.append(
+                _("%(counts)s; %(n)d of %(base)d took part; %(verdict)s under %(rule)s.")
+                % {
+                    "counts": counts,
+                    "n": result["participation"]["heads"],
+                    "base": result["electorate"]["heads"],
+                    "verdict": verdict,
+                    "rule": poll.get_rule_display(),
+                }
+            )
+    return "\n".join(str(line) for line in lines) + "\n"
+
+
+def generate_minutes(actor, meeting) -> Minutes:
+    """(Re)generate the draft minutes from the log; a published text is never overwritten."""
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+        if minutes is not None and minutes.status == Minutes.Status.PUBLISHED:
+            return minutes
+        text = _minutes_text(meeting)
+        if minutes is None:
+            minutes = Minutes.objects.create(meeting=meeting, text=text)
+        elif minutes.edited_at is None:
+            minutes.text, minutes.generated_at = text, timezone.now()
+            minutes.save(update_fields=["text", "generated_at"])
+        audit.record(actor, "minutes.generated", minutes, community=meeting.community)
+    return minutes
+
+
+def _require_minutes_editor(actor, meeting):
+    _authenticated(actor)
+    if not actor.has_perm("communities.publish_resolution", meeting.community):
+        raise PermissionDenied(_("Only the residents' committee edits and publishes minutes."))
+
+
+def edit_minutes(actor, meeting, *, text: str) -> Minutes:
+    """The residents' committee edits the draft minutes."""
+    _require_minutes_editor(actor, meeting)
+    text = (text or "").strip()
+    if not text or len(text) > 50000:
+        raise ValidationError(_("The minutes must have some text (at most 50000 characters)."))
+    render_markdown(text[:20000])
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        if minutes.status == Minutes.Status.PUBLISHED:
+            raise ValidationError(_("Published minutes cannot be changed."))
+        minutes.text, minutes.edited_by, minutes.edited_at = text, actor, timezone.now()
+        minutes.save(update_fields=["text", "edited_by", "edited_at"])
+        audit.record(actor, "minutes.edited", minutes, community=meeting.community)
+    return minutes
+
+
+def publish_minutes(actor, meeting) -> Minutes:
+    """Publish the minutes; from now on they are fixed."""
+    _require_minutes_editor(actor, meeting)
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        if minutes.status == Minutes.Status.PUBLISHED:
+            raise ValidationError(_("The minutes are already published."))
+        minutes.status, minutes.published_by = Minutes.Status.PUBLISHED, actor
+        minutes.published_at = timezone.now()
+        minutes.save(update_fields=["status", "published_by", "published_at"])
+        audit.record(actor, "minutes.published", minutes, community=meeting.community)
+    return minutes

@@ -1,0 +1,255 @@
+"""The per-process room hub: one channel-layer member per live meeting per process.
+
+The naive design puts every WebSocket connection in the meeting's group, so each event wakes
+every consumer through the channel layer. Instead each process keeps one hub per meeting. The
+hub alone is in the group; it receives each event once, puts the events in `seq` order (fetching
+any it missed from the log), encodes each one to JSON once, and hands the same frame to every
+local connection whose audience matches. Presence and tallies are coalesced: a burst of changes
+becomes at most one update per `COALESCE_SECONDS`, computed once per process.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import weakref
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
+
+
+def group_name(meeting_id: int) -> str:
+    return f"meeting.{meeting_id}"
+
+
+def encode(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+class RoomHub:
+    """Fan-out for one meeting in this process."""
+
+    # Per event loop (one in a server process; tests start a new loop per test).
+    _registries: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+    def __init__(self, meeting_id: int):
+        self.meeting_id = meeting_id
+        self.layer = get_channel_layer()
+        self.connections: set = set()
+        self.channel = None
+        self.task = None
+        self.last_seq = 0
+        self.dirty: set = set()
+        self.flush_handle = None
+        self.last_flush = 0.0
+        self.floor_timer = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    def _registry(cls) -> tuple[dict, asyncio.Lock]:
+        loop = asyncio.get_running_loop()
+        if loop not in cls._registries:
+            cls._registries[loop] = ({}, asyncio.Lock())
+        return cls._registries[loop]
+
+    @classmethod
+    def running(cls) -> dict[int, "RoomHub"]:
+        """This process's hubs by meeting (for tests and diagnostics)."""
+        return cls._registry()[0]
+
+    @classmethod
+    async def attach(cls, meeting_id: int, connection) -> "RoomHub":
+        """Join this process's hub for the meeting, starting it if it is the first connection."""
+        hubs, lock = cls._registry()
+        async with lock:
+            hub = hubs.get(meeting_id)
+            if hub is None:
+                hub = cls(meeting_id)
+                await hub.start()
+                hubs[meeting_id] = hub
+            hub.connections.add(connection)
+            return hub
+
+    async def detach(self, connection) -> None:
+        """Leave the hub; the last connection out stops it."""
+        hubs, lock = self._registry()
+        async with lock:
+            self.connections.discard(connection)
+            if self.connections:
+                return
+            hubs.pop(self.meeting_id, None)
+            await self.stop()
+
+    async def start(self) -> None:
+        # The default prefix on purpose: channels_redis reads all of a process's channels that
+        # share a prefix through one receive loop; a second prefix would starve behind it.
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(group_name(self.meeting_id), self.channel)
+        self.last_seq = await database_sync_to_async(self._current_seq)()
+        self.task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        await self.layer.group_discard(group_name(self.meeting_id), self.channel)
+        for handle in (self.flush_handle, self.floor_timer):
+            if handle is not None:
+                handle.cancel()
+        if self.task is not None:
+            # Wait for the cancelled receive to finish, so the layer's receive lock is released.
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    def _current_seq(self) -> int:
+        from deliberation.models import Meeting
+
+        return Meeting.objects.filter(pk=self.meeting_id).values_list("seq", flat=True).first() or 0
+
+    # -- receiving ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+                if message.get("type") == "room.event":
+                    await self._on_event(message)
+                elif message.get("type") == "room.dirty":
+                    self._on_dirty(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad message must not stop the room
+                logger.exception("room hub %s failed on a message", self.meeting_id)
+                await asyncio.sleep(0.1)
+
+    async def _on_event(self, message: dict) -> None:
+        seq = message["seq"]
+        if seq <= self.last_seq:
+            return  # already delivered (repaired from the log earlier)
+        if seq > self.last_seq + 1:
+            missed = await database_sync_to_async(self._events_between)(self.last_seq, seq)
+            for event in missed:
+                self._deliver(event)
+        self._deliver(message)
+
+    def _events_between(self, after: int, before: int) -> list[dict]:
+        from deliberation.models import MeetingEvent
+
+        rows = MeetingEvent.objects.filter(
+            meeting_id=self.meeting_id, seq__gt=after, seq__lt=before
+        ).order_by("seq")
+        return [
+            {"seq": e.seq, "kind": e.kind, "data": e.data, "audience": e.audience} for e in rows
+        ]
+
+    def _deliver(self, event: dict) -> None:
+        self.last_seq = max(self.last_seq, event["seq"])
+        frame = encode(
+            {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
+        )
+        audience = event.get("audience", "all")
+        for connection in list(self.connections):
+            if connection.hears(audience):
+                connection.enqueue(event["seq"], frame)
+        if event["kind"] == "floor.granted":
+            self._arm_floor_timer(event["data"].get("ends_at"))
+        elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):
+            if self.floor_timer is not None:
+                self.floor_timer.cancel()
+                self.floor_timer = None
+        if event["kind"] in ("poll.closed", "poll.opened"):
+            self.dirty.add(("tally", event["data"].get("id")))
+            self._schedule_flush()
+
+    # -- the floor's time limit ---------------------------------------------------------------
+
+    def _arm_floor_timer(self, ends_at: str | None) -> None:
+        if not ends_at:
+            return
+        if self.floor_timer is not None:
+            self.floor_timer.cancel()
+        delay = (datetime.fromisoformat(ends_at) - timezone.now()).total_seconds()
+        loop = asyncio.get_running_loop()
+        self.floor_timer = loop.call_later(
+            max(delay, 0) + 0.05, lambda: asyncio.ensure_future(self._end_floor())
+        )
+
+    async def _end_floor(self) -> None:
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        meeting = Meeting(pk=self.meeting_id)
+        try:
+            await database_sync_to_async(meetings.end_floor_if_expired)(meeting)
+        except Exception:
+            logger.exception("could not end the floor in meeting %s", self.meeting_id)
+
+    # -- coalesced figures --------------------------------------------------------------------
+
+    def _on_dirty(self, message: dict) -> None:
+        self.dirty.add((message["what"], message.get("poll")))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self.flush_handle is not None:
+            return
+        wait = max(0.0, self.last_flush + COALESCE_SECONDS - time.monotonic())
+        loop = asyncio.get_running_loop()
+        self.flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self._flush()))
+
+    async def _flush(self) -> None:
+        self.flush_handle = None
+        self.last_flush = time.monotonic()
+        dirty, self.dirty = self.dirty, set()
+        try:
+            frames = await database_sync_to_async(self._compute)(dirty)
+        except Exception:
+            logger.exception("could not compute live figures for meeting %s", self.meeting_id)
+            return
+        for audience, frame in frames:
+            for connection in list(self.connections):
+                if connection.hears(audience):
+                    connection.enqueue(None, frame)
+
+    def _compute(self, dirty) -> list[tuple[str, str]]:
+        from deliberation import meetings
+        from deliberation.models import Meeting, Poll
+
+        meeting = Meeting.objects.select_related("community").get(pk=self.meeting_id)
+        frames = []
+        if any(what == "presence" for what, _poll in dirty):
+            frames.append(
+                (
+                    "all",
+                    encode(
+                        {"type": "state", "kind": "presence", "data": meetings.presence(meeting)}
+                    ),
+                )  # fmt: skip
+            )
+            frames.append(
+                (
+                    "chair",
+                    encode(
+                        {
+                            "type": "state",
+                            "kind": "present",
+                            "data": meetings.present_names(meeting),
+                        }
+                    ),
+                )  # fmt: skip
+            )
+        poll_ids = {poll for what, poll in dirty if what == "tally" and poll}
+        for poll in Poll.objects.filter(pk__in=poll_ids).prefetch_related("choices"):
+            frames.append(
+                (
+                    "all",
+                    encode({"type": "state", "kind": "tally", "data": meetings.live_tally(poll)}),
+                )  # fmt: skip
+            )
+        return frames

@@ -1,0 +1,237 @@
+"""The live room through the full ASGI application: snapshot, actions, events, resume, refusals."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.utils import timezone
+
+from config.asgi import application
+from deliberation import meetings
+from deliberation.models import Attendance, Ballot, MeetingEvent, Poll
+from realtime.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()), client
+
+
+@pytest.fixture
+def meeting(world):
+    m = meetings.schedule_meeting(
+        world.cast["party_secretary"], world.community, title="居民议事会第三次会议",
+        kind="council", scheduled_at=timezone.now(), public=False,
+        agenda=[("加装电梯协调小组", None), ("垃圾分类投放点", None)],
+    )  # fmt: skip
+    return meetings.start_meeting(world.cast["party_secretary"], m)
+
+
+class Room:
+    """One participant's socket, with helpers to talk and to wait for frames."""
+
+    def __init__(self, user, meeting):
+        self.user, self.meeting, self.next_id = user, meeting, 0
+        self.comm = None
+        self.client = None
+
+    async def __aenter__(self):
+        cookie, self.client = await database_sync_to_async(session_cookie)(self.user)
+        self.comm = WebsocketCommunicator(
+            application, f"/ws/meetings/{self.meeting.pk}/", headers=[ORIGIN, cookie]
+        )
+        connected, code = await self.comm.connect()
+        assert connected, code
+        self.snapshot = await self.expect("snapshot")
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.comm.disconnect()
+
+    async def send(self, type_, **body):
+        self.next_id += 1
+        await self.comm.send_to(text_data=json.dumps({"id": self.next_id, "type": type_, **body}))
+        return self.next_id
+
+    async def frame(self, timeout=3):
+        return json.loads(await self.comm.receive_from(timeout=timeout))
+
+    async def expect(self, type_, kind=None, timeout=3):
+        """The next frame of this type (and kind), skipping others."""
+        while True:
+            frame = await self.frame(timeout)
+            if frame["type"] == type_ and (kind is None or frame.get("kind") == kind):
+                return frame
+
+    async def ask(self, type_, **body):
+        """Send and return the ack or error answering it."""
+        message_id = await self.send(type_, **body)
+        while True:
+            frame = await self.frame()
+            if frame["type"] in ("ack", "error") and frame.get("id") == message_id:
+                return frame
+
+
+async def test_it_sends_the_whole_room_on_connect(world, meeting):
+    async with Room(world.cast["council_member"], meeting) as room:
+        snap = room.snapshot
+        assert snap["seq"] == meeting.seq
+        assert [i["title"] for i in snap["agenda"]] == ["加装电梯协调小组", "垃圾分类投放点"]
+        assert snap["meeting"]["current_item"] == snap["agenda"][0]["id"]
+        assert snap["you"]["is_chair"] is False
+        assert snap["rules"]["speech_seconds"] == 120
+
+
+async def test_it_refuses_people_outside_a_members_only_meeting(world, meeting):
+    cookie, _client = await database_sync_to_async(session_cookie)(world.cast["outsider"])
+    comm = WebsocketCommunicator(
+        application, f"/ws/meetings/{meeting.pk}/", headers=[ORIGIN, cookie]
+    )
+    connected, code = await comm.connect()
+    assert not connected and code == CLOSE_FORBIDDEN
+    await comm.disconnect()
+
+
+async def test_it_moves_the_room_together_through_a_speech(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(member, meeting) as m:
+        assert (await m.ask("hand.raise", side="pro"))["type"] == "ack"
+        raised = await c.expect("event", "hand.raised")
+        assert raised["data"]["user"] == member.pk and raised["data"]["side"] == "pro"
+        assert (await c.ask("floor.grant", user=member.pk))["type"] == "ack"
+        granted = await m.expect("event", "floor.granted")
+        assert granted["data"]["seconds"] == 120
+        assert granted["seq"] == raised["seq"] + 1
+        refused = await m.ask("floor.grant", user=member.pk)
+        assert refused["type"] == "error" and refused["code"] == "forbidden"
+        assert (await m.ask("floor.end"))["type"] == "ack"
+        ended = await c.expect("event", "floor.ended")
+        assert ended["data"]["user"] == member.pk
+
+
+async def test_it_refuses_a_third_speech_on_one_item(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(member, meeting) as m:
+        for _ in range(2):
+            await m.ask("hand.raise", side="con")
+            await c.ask("floor.grant", user=member.pk)
+            await c.ask("floor.end")
+        third = await m.ask("hand.raise", side="con")
+        assert third["type"] == "error" and third["code"] == "speech_limit"
+
+
+async def test_it_ends_the_floor_when_the_time_is_up(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    meeting.rules = {**meeting.rules, "speech_seconds": 15}
+    await database_sync_to_async(meeting.save)(update_fields=["rules"])
+    async with Room(chair, meeting) as c, Room(member, meeting):
+        await database_sync_to_async(meetings.raise_hand)(member, meeting, "pro")
+        await c.ask("floor.grant", user=member.pk)
+        hand = await database_sync_to_async(lambda: meeting.hands.get(status="speaking"))()
+        # Backdate the grant, then let the room's timer fire.
+        hand.granted_at = timezone.now() - timedelta(seconds=16)
+        await database_sync_to_async(hand.save)(update_fields=["granted_at"])
+        assert await database_sync_to_async(meetings.end_floor_if_expired)(meeting)
+        ended = await c.expect("event", "floor.ended")
+        assert ended["data"]["reason"] == "time"
+
+
+async def test_it_runs_a_live_vote_under_the_council_rule(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(member, meeting) as m:
+        opened = await c.ask("poll.open", question="是否成立协调小组？")
+        assert opened["type"] == "ack"
+        poll_id = opened["poll"]
+        assert (await m.expect("event", "poll.opened"))["data"]["id"] == poll_id
+        cast = await m.ask("ballot.cast", poll=poll_id, choice="yes")
+        assert cast == {"type": "ack", "id": cast["id"], "status": "cast"}
+        retry = await m.ask("ballot.cast", poll=poll_id, choice="yes")
+        assert retry["status"] == "unchanged"
+        tally = await c.expect("state", "tally")
+        assert tally["data"]["counts"]["yes"] == 1
+        outsider_vote = await c.ask("ballot.cast", poll=poll_id, choice="no")
+        assert outsider_vote["code"] == "forbidden"  # the chair is not a council member here
+        assert (await c.ask("poll.close", poll=poll_id))["type"] == "ack"
+        closed = await m.expect("event", "poll.closed")
+        result = closed["data"]["result"]
+        assert result["rule"] == "council" and result["passed"]
+        late = await m.ask("ballot.cast", poll=poll_id, choice="no")
+        assert late["type"] == "error"
+    poll = await database_sync_to_async(Poll.objects.get)(pk=poll_id)
+    assert poll.result == result
+    assert await database_sync_to_async(Ballot.objects.filter(poll=poll).count)() == 1
+
+
+async def test_it_replays_missed_events_on_resume(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(member, meeting) as m:
+        since = m.snapshot["seq"]
+    for text in ("第一条", "第二条", "第三条"):
+        await database_sync_to_async(meetings.send_chat)(chair, meeting, text)
+    async with Room(member, meeting) as m:
+        ack_id = await m.send("resume", since=since)
+        seen = []
+        while True:
+            frame = await m.frame()
+            if frame["type"] == "ack" and frame["id"] == ack_id:
+                break
+            if frame["type"] == "event":
+                seen.append((frame["seq"], frame["kind"]))
+        chats = [seq for seq, kind in seen if kind == "chat.message"]
+        assert len(chats) == 3 and chats == sorted(chats)
+
+
+async def test_it_answers_bad_frames_and_stays_open(world, meeting):
+    async with Room(world.cast["council_member"], meeting) as m:
+        await m.comm.send_to(text_data="{not json")
+        assert (await m.expect("error"))["code"] == "malformed"
+        await m.comm.send_to(text_data=json.dumps({"type": "chat.send", "text": "x" * 70000}))
+        assert (await m.expect("error"))["code"] == "too_large"
+        assert (await m.ask("nonsense"))["code"] == "unknown_type"
+        assert (await m.ask("floor.grant", user="me"))["code"] == "malformed"
+        assert (await m.ask("chat.send", text="还在"))["type"] == "ack"
+
+
+async def test_it_refuses_actions_after_logout(world, meeting):
+    member = world.cast["council_member"]
+    async with Room(member, meeting) as m:
+        await database_sync_to_async(m.client.logout)()
+        await m.send("chat.send", text="还能发吗？")
+        output = await m.comm.receive_output(timeout=3)
+        while output["type"] == "websocket.send":  # coalesced presence may come first
+            output = await m.comm.receive_output(timeout=3)
+        assert output["type"] == "websocket.close" and output["code"] == CLOSE_UNAUTHENTICATED
+    assert not await database_sync_to_async(
+        MeetingEvent.objects.filter(kind="chat.message").exists
+    )()
+
+
+async def test_it_counts_presence_and_quorum(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(member, meeting):
+        presence = await c.expect("state", "presence")
+        while presence["data"]["total"] < 2:  # the first update may predate the second join
+            presence = await c.expect("state", "presence")
+        assert presence["data"]["total"] == 2
+        quorum = presence["data"]["quorum"]
+        assert quorum["base"] == 1 and quorum["present"] == 1 and quorum["met"]
+        present = await c.expect("state", "present")
+        assert {p["id"] for p in present["data"]} == {chair.pk, member.pk}
+    stays = await database_sync_to_async(list)(Attendance.objects.filter(meeting=meeting))
+    assert len(stays) == 2 and all(s.left_at is not None for s in stays)
+
+
+async def test_it_delivers_to_the_chair_only_what_is_for_the_chair(world, meeting):
+    async with Room(world.cast["council_member"], meeting) as m:
+        kinds = []
+        while not await m.comm.receive_nothing(timeout=0.6):
+            kinds.append((await m.frame()).get("kind"))
+        assert "presence" in kinds and "present" not in kinds
