@@ -25,6 +25,7 @@ from deliberation.models import (
     Escalation,
     ImplementationUpdate,
     Matter,
+    Meeting,
     Notification,
     Poll,
     Resolution,
@@ -850,3 +851,37 @@ def seed_matters(community, users: dict, admin) -> dict:
         made[matter.title] = matter
     made["reception"] = _reception(c)
     return made
+
+
+LIVE_MEETING = "莲花社区居民议事会2026年第11次会议"
+
+
+def seed_meeting(community, users: dict, admin) -> Meeting | None:
+    """A 居民议事会 that is live now, chaired by the party secretary, so `make run` shows a room.
+
+    Idempotent: nothing is added if the community already has a meeting with this title.
+    """
+    from deliberation import meetings
+
+    if Meeting.objects.filter(community=community, title=LIVE_MEETING).exists():
+        return None
+    chair = users["party_secretary"]
+    lift = Matter.objects.filter(community=community, title=LIFT_MOTION).first()
+    waste = Matter.objects.filter(community=community, title=WASTE_POINTS).first()
+    meeting = meetings.schedule_meeting(
+        chair,
+        community,
+        title=LIVE_MEETING,
+        kind=Meeting.Kind.COUNCIL,
+        scheduled_at=timezone.now(),
+        place="莲花社区党群服务中心二楼会议室",
+        public=True,
+        agenda=[
+            (LIFT_MOTION, lift),
+            ("垃圾分类投放点调整方案意见交流", waste),
+            ("其他事项", None),
+        ],
+    )
+    meetings.start_meeting(chair, meeting)
+    meetings.send_chat(chair, meeting, "各位委员好，本次会议现在开始，请按议程有序发言。")
+    return meeting

@@ -322,3 +322,54 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=())
+    scheduled_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+    estate = forms.ModelChoiceField(
+        label=_("Estate"),
+        queryset=Estate.objects.none(),
+        required=False,
+        help_text=_("Only for an owners' assembly."),
+    )
+    public = forms.BooleanField(label=_("Open to the public"), required=False, initial=True)
+    agenda = forms.CharField(
+        label=_("Agenda, one item per line"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Start a line with a matter's reference (e.g. LH-2026-0007) to link it."),
+    )
+    speech_seconds = forms.IntegerField(
+        label=_("Speech time (seconds)"), min_value=15, max_value=1800, initial=120
+    )
+    max_speeches = forms.IntegerField(
+        label=_("Speeches per person per item"), min_value=1, max_value=10, initial=2
+    )
+    alternate = forms.BooleanField(
+        label=_("Alternate pro and con speakers"), required=False, initial=True
+    )
+    seconding = forms.BooleanField(label=_("Motions need a second"), required=False)
+    pass_rule = forms.ChoiceField(
+        label=_("A motion carries when"),
+        choices=[
+            ("yes_over_no", _("yes votes outnumber no votes")),
+            ("majority_of_members", _("more than half of all members vote yes")),
+        ],
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        from deliberation.models import Meeting
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Meeting.Kind.choices
+        self.fields["estate"].queryset = community.estates.all()
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Minutes (Markdown)"), widget=forms.Textarea(attrs={"rows": 20}), max_length=50000
+    )

@@ -19,6 +19,15 @@ urlpatterns = [
     path("c/<slug:slug>/receptions/", views.receptions, name="receptions"),
     path("c/<slug:slug>/receptions/new/", views.hold_reception, name="hold_reception"),
     path("c/<slug:slug>/receptions/<int:pk>/rate/", views.rate_reception, name="rate_reception"),
+    path("c/<slug:slug>/meetings/", views.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", views.meeting_room, name="meeting"),
+    path("meetings/<int:pk>/projector/", views.meeting_projector, name="meeting_projector"),
+    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
+    path(
+        "meetings/<int:pk>/minutes.md",
+        views.meeting_minutes_markdown,
+        name="meeting_minutes_markdown",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

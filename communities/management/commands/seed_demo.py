@@ -5,6 +5,7 @@ database is brought to that plan through `communities.services`, so a second run
 to change and writes nothing (not even an audit event).
 """
 
+import os
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from communities.models import (
     Title,
     Unit,
 )
-from deliberation.demo import seed_matters
-from deliberation.models import Matter, Resolution
+from deliberation.demo import seed_matters, seed_meeting
+from deliberation.models import Matter, Meeting, Resolution
 
 User = get_user_model()
 Kind = Organization.Kind
@@ -342,6 +343,7 @@ class Command(BaseCommand):
             self._ensure_memberships(community, users, plan.people)
             self._ensure_ownerships(community, users, plan)
             seed_matters(community, users, self.admin)
+            seed_meeting(community, users, self.admin)
         if options["verbosity"] >= 1:
             if not quiet:
                 self._print_logins(plan.people)
@@ -584,3 +586,8 @@ class Command(BaseCommand):
             f"{matters.count()} matters on the ledger ({matters.open().count()} open), "
             f"{Resolution.objects.filter(community=community).count()} resolutions."
         )
+        for meeting in Meeting.objects.filter(community=community, status=Meeting.Status.LIVE):
+            port = os.environ.get("PORT", "8000")
+            self.stdout.write(
+                f"Live now: {meeting.title} at http://127.0.0.1:{port}{meeting.get_absolute_url()}"
+            )
