@@ -235,3 +235,76 @@ async def test_it_delivers_to_the_chair_only_what_is_for_the_chair(world, meetin
         while not await m.comm.receive_nothing(timeout=0.6):
             kinds.append((await m.frame()).get("kind"))
         assert "presence" in kinds and "present" not in kinds
+
+
+async def test_it_coalesces_a_burst_of_ballots_into_few_tally_updates(world, meeting):
+    from communities import services as register
+    from tests.factories import make_user
+
+    chair = world.cast["party_secretary"]
+    council = world.orgs[meetings.Kind.COUNCIL]
+
+    def appoint_voters():
+        voters = []
+        for i in range(12):
+            person = make_user(f"councillor{i}")
+            register.appoint(world.admin, council, person, "member")
+            voters.append(person)
+        return voters
+
+    voters = await database_sync_to_async(appoint_voters)()
+    async with Room(chair, meeting) as c:
+        poll = await database_sync_to_async(meetings.open_poll)(chair, meeting, question="快速表决")
+        for voter in voters:
+            await database_sync_to_async(meetings.cast)(voter, meeting, poll.pk, ["yes"])
+        tallies = []
+        while not await c.comm.receive_nothing(timeout=0.8):
+            frame = await c.frame()
+            if frame["type"] == "state" and frame["kind"] == "tally":
+                tallies.append(frame["data"])
+        assert tallies[-1]["counts"]["yes"] == 12
+        assert len(tallies) < len(voters)  # twelve ballots, far fewer updates
+
+
+async def test_it_rate_limits_a_flooding_client_without_losing_the_room(world, meeting):
+    async with Room(world.cast["council_member"], meeting) as m:
+        for i in range(40):
+            await m.send("chat.send", text=f"刷屏{i}")
+        codes = []
+        while not await m.comm.receive_nothing(timeout=0.5):
+            frame = await m.frame()
+            if frame["type"] == "error":
+                codes.append(frame["code"])
+        assert "rate_limited" in codes
+    stored = await database_sync_to_async(
+        MeetingEvent.objects.filter(meeting=meeting, kind="chat.message").count
+    )()
+    assert 0 < stored < 40
+
+
+def test_it_encodes_each_event_once_and_filters_by_audience():
+    from realtime.hub import RoomHub
+
+    class Connection:
+        def __init__(self, user_id, chair=False):
+            self.user_id, self.chair, self.frames = user_id, chair, []
+
+        def hears(self, audience):
+            return (
+                audience == "all"
+                or (audience == "chair" and self.chair)
+                or (audience == f"user:{self.user_id}")
+            )
+
+        def enqueue(self, seq, frame):
+            self.frames.append(frame)
+
+    hub = RoomHub(1)
+    people = [Connection(1, chair=True), Connection(2), Connection(3)]
+    hub.connections = set(people)
+    hub._deliver({"seq": 1, "kind": "chat.message", "data": {"html": "你好"}, "audience": "all"})
+    hub._deliver({"seq": 2, "kind": "x", "data": {}, "audience": "chair"})
+    hub._deliver({"seq": 3, "kind": "y", "data": {}, "audience": "user:3"})
+    assert people[0].frames[0] is people[1].frames[0] is people[2].frames[0]
+    assert [len(p.frames) for p in people] == [2, 1, 2]
+    assert hub.last_seq == 3
