@@ -313,6 +313,7 @@ def _set_status(actor, meeting, status, verb):
             if meeting.current_item_id:
                 AgendaItem.objects.filter(pk=meeting.current_item_id).update(ended_at=now)
             Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=now)
+            _dirty(meeting, "presence")
         meeting.save(update_fields=["status", "ended_at"])
         _event(meeting, "meeting.status", {"status": status}, actor=actor)
         audit.record(actor, verb, meeting, community=meeting.community)
@@ -867,7 +868,9 @@ def cast(user, meeting, poll_id: int, choices, organization=None) -> dict:
     poll = Poll.objects.filter(pk=poll_id, agenda_item__meeting=meeting).first()
     if poll is None:
         raise ValidationError(_("No such poll in this meeting."))
-    if meeting.status != Meeting.Status.LIVE:
+    # The caller's copy may predate the start: read the status now.
+    status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
+    if status != Meeting.Status.LIVE:
         raise ValidationError(_("The meeting is not in session."))
     outcome = services.cast_ballot(user, poll, choices, organization=organization)
     _dirty(meeting, "tally", poll=poll.pk)
@@ -990,6 +993,11 @@ def snapshot(meeting, user) -> dict:
             "name": str(user),
             "is_chair": is_chair,
             "may_take_part": may_take_part(user, meeting),
+            # One vote per organisation: the bodies this person may cast it for.
+            "organizations": [
+                {"id": o.pk, "name": o.name}
+                for o in access.speaking_bodies(user, meeting.community)
+            ],
         },
     }
     if speaker is not None:

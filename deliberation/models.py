@@ -698,10 +698,10 @@ class Meeting(models.Model):
         REVIEW = "review", _("residents' evaluation meeting (居民评议会)")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("scheduled")
-        LIVE = "live", _("live")
-        ADJOURNED = "adjourned", _("adjourned")
-        ENDED = "ended", _("ended")
+        SCHEDULED = "scheduled", pgettext_lazy("meeting status", "scheduled")
+        LIVE = "live", pgettext_lazy("meeting status", "live")
+        ADJOURNED = "adjourned", pgettext_lazy("meeting status", "adjourned")
+        ENDED = "ended", pgettext_lazy("meeting status", "ended")
 
     community = models.ForeignKey(Community, models.PROTECT, related_name="meetings")
     title = models.CharField(pgettext_lazy("meeting", "title"), max_length=120)

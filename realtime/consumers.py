@@ -216,12 +216,27 @@ class MeetingConsumer(ProtocolConsumer):
             return self.is_chair
         return audience == f"user:{self.user.pk}"
 
-    def enqueue(self, seq, frame: str) -> None:
+    def enqueue(self, seq, frame: str, kind: str | None = None) -> None:
+        if kind in ("chair.handed", "agenda.current", "meeting.status"):
+            # Who chairs may have changed: the audience filter must follow at once.
+            asyncio.ensure_future(self._refresh_chair())
         try:
             self.queue.put_nowait((seq, frame))
         except asyncio.QueueFull:
             # Never let memory grow for a client that cannot keep up: drop it; it will resume.
             asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+
+    async def _refresh_chair(self):
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        def check():
+            meeting = Meeting.objects.select_related("current_item", "community", "estate").get(
+                pk=self.meeting.pk
+            )
+            return meetings.may_chair(self.user, meeting)
+
+        self.is_chair = await database_sync_to_async(check)()
 
     async def _write(self):
         while True:
@@ -344,6 +359,23 @@ class MeetingConsumer(ProtocolConsumer):
         from deliberation import meetings
 
         await self.act(message, meetings.goto_item, self._field(message, "item", int))
+
+    async def handle_chair_hand(self, message):
+        from django.contrib.auth import get_user_model
+
+        from deliberation import meetings
+
+        user_id = self._field(message, "user", int)
+
+        def call(user, meeting):
+            target = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+            if target is None:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(_("No such person."))
+            return meetings.hand_chair(user, meeting, target)
+
+        await self.act(message, call)
 
     async def handle_meeting_start(self, message):
         from deliberation import meetings

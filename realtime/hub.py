@@ -156,7 +156,7 @@ class RoomHub:
         audience = event.get("audience", "all")
         for connection in list(self.connections):
             if connection.hears(audience):
-                connection.enqueue(event["seq"], frame)
+                connection.enqueue(event["seq"], frame, event["kind"])
         if event["kind"] == "floor.granted":
             self._arm_floor_timer(event["data"].get("ends_at"))
         elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):

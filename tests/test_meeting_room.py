@@ -296,7 +296,7 @@ def test_it_encodes_each_event_once_and_filters_by_audience():
                 or (audience == f"user:{self.user_id}")
             )
 
-        def enqueue(self, seq, frame):
+        def enqueue(self, seq, frame, kind=None):
             self.frames.append(frame)
 
     hub = RoomHub(1)
@@ -308,3 +308,20 @@ def test_it_encodes_each_event_once_and_filters_by_audience():
     assert people[0].frames[0] is people[1].frames[0] is people[2].frames[0]
     assert [len(p.frames) for p in people] == [2, 1, 2]
     assert hub.last_seq == 3
+
+
+async def test_it_hands_the_chair_for_one_item(world, meeting):
+    chair, director = world.cast["party_secretary"], world.cast["rc_director"]
+    member = world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(director, meeting) as d:
+        assert (await d.ask("hand.raise"))["type"] == "ack"  # a hand to grant later
+        assert (await c.ask("chair.hand", user=director.pk))["type"] == "ack"
+        handed = await d.expect("event", "chair.handed")
+        assert handed["data"]["user"] == director.pk
+        await database_sync_to_async(meetings.raise_hand)(member, meeting, "con")
+        assert (await c.ask("floor.grant", user=member.pk))["code"] == "forbidden"
+        assert (await d.ask("floor.grant", user=member.pk))["type"] == "ack"
+        items = c.snapshot["agenda"]
+        assert (await d.ask("agenda.goto", item=items[1]["id"]))["type"] == "ack"
+        # On the next item the meeting's own chair presides again.
+        assert (await c.ask("agenda.goto", item=items[0]["id"]))["type"] == "ack"

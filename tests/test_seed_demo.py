@@ -363,3 +363,14 @@ def test_it_adds_no_matters_when_run_again(seeded):
     assert rows(demo_matters(), "reference", "stage", "status", "created_at") == before
     assert rows(Poll.objects, "status", "opened_at") == polls
     assert ReceptionSession.objects.count() == 1
+
+
+def test_it_leaves_a_council_session_live_with_its_agenda(seeded):
+    from deliberation.models import Meeting
+
+    meeting = Meeting.objects.get(community__slug="lianhua", status=Meeting.Status.LIVE)
+    assert meeting.kind == Meeting.Kind.COUNCIL
+    assert meeting.chair.username == "party_secretary"
+    assert meeting.items.count() == 3 and meeting.current_item is not None
+    assert meeting.items.filter(matter__isnull=False).count() == 2
+    assert meeting.events.filter(kind="chat.message").exists()
