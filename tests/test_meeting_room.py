@@ -325,3 +325,49 @@ async def test_it_hands_the_chair_for_one_item(world, meeting):
         assert (await d.ask("agenda.goto", item=items[1]["id"]))["type"] == "ack"
         # On the next item the meeting's own chair presides again.
         assert (await c.ask("agenda.goto", item=items[0]["id"]))["type"] == "ack"
+
+
+CHAIR_ONLY = [
+    ("floor.grant", {"user": 1}),
+    ("floor.end", {}),
+    ("agenda.goto", {"item": 1}),
+    ("poll.open", {"question": "是否同意？"}),
+    ("poll.close", {"poll": 1}),
+    ("chair.hand", {"user": 1}),
+    ("meeting.adjourn", {}),
+    ("meeting.end", {}),
+]
+
+
+@pytest.mark.parametrize(("type_", "body"), CHAIR_ONLY)
+async def test_it_refuses_chair_actions_to_a_member(world, meeting, type_, body):
+    member = world.cast["council_member"]
+    await database_sync_to_async(meetings.raise_hand)(member, meeting, "pro")
+    await database_sync_to_async(meetings.grant_floor)(
+        world.cast["party_secretary"], meeting, member.pk
+    )
+    before = await database_sync_to_async(lambda: type(meeting).objects.get(pk=meeting.pk).seq)()
+    async with Room(world.cast["resident"], meeting) as r:
+        reply = await r.ask(type_, **body)
+        assert reply["type"] == "error" and reply["code"] in ("forbidden", "refused")
+    after = await database_sync_to_async(lambda: type(meeting).objects.get(pk=meeting.pk).seq)()
+    assert after == before  # nothing happened
+
+
+async def test_it_adjourns_resumes_and_ends_over_the_socket(world, meeting):
+    chair = world.cast["party_secretary"]
+    async with Room(chair, meeting) as c, Room(world.cast["council_member"], meeting) as m:
+        assert (await c.ask("meeting.adjourn"))["type"] == "ack"
+        assert (await m.expect("event", "meeting.status"))["data"]["status"] == "adjourned"
+        refused = await m.ask("hand.raise")
+        assert refused["type"] == "error"
+        assert (await c.ask("meeting.start"))["type"] == "ack"
+        assert (await m.expect("event", "meeting.status"))["data"]["status"] == "live"
+        assert (await m.ask("hand.raise"))["type"] == "ack"
+        assert (await m.ask("hand.lower"))["type"] == "ack"
+        assert (await c.ask("meeting.end"))["type"] == "ack"
+        assert (await m.expect("event", "meeting.status"))["data"]["status"] == "ended"
+    minutes = await database_sync_to_async(
+        lambda: meeting.__class__.objects.get(pk=meeting.pk).minutes
+    )()
+    assert minutes.status == "draft"
