@@ -802,17 +802,9 @@ def _meeting_poll(
             raise ValidationError(_("Choose which Art. 278 item this vote decides (1–9)."))
         rule = rules.Rule.OWNERS_SPECIAL if law_item in services.SPECIAL_ITEMS else rule
         estate = meeting.estate
-    if kind == Poll.Kind.YES_NO_ABSTAIN:
-        options = [(rules.YES, "yes"), (rules.NO, "no"), (rules.ABSTAIN, "abstain")]
-        max_choices = 1
-    elif kind in (Poll.Kind.SINGLE, Poll.Kind.MULTIPLE):
-        labels = [c.strip() for c in choices if c and c.strip()]
-        if not 2 <= len(labels) <= 20 or len(set(labels)) != len(labels):
-            raise ValidationError(_("Give between 2 and 20 different choices."))
-        options = [(f"c{i}", label[:120]) for i, label in enumerate(labels, 1)]
-        max_choices = 1 if kind == Poll.Kind.SINGLE else len(labels)
-    else:
-        raise ValidationError(_("Choose the kind of poll."))
+    # A live multiple-choice ballot may tick any of the choices.
+    filled = [c for c in choices or () if c and c.strip()]
+    options, max_choices = services.poll_options(kind, filled, max(len(filled), 1))
     poll = Poll.objects.create(
         community=meeting.community,
         matter=item.matter,

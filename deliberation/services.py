@@ -737,20 +737,7 @@ def create_poll(
             raise ValidationError(
                 _("A secret ballot cannot be changed: nothing links it to its voter.")
             )
-        if kind == Poll.Kind.YES_NO_ABSTAIN:
-            options = [(rules.YES, "yes"), (rules.NO, "no"), (rules.ABSTAIN, "abstain")]
-            max_choices = 1
-        else:
-            labels = [c.strip() for c in choices if c and c.strip()]
-            if not 2 <= len(labels) <= 20 or len(set(labels)) != len(labels):
-                raise ValidationError(_("Give between 2 and 20 different choices."))
-            if any(len(label) > 120 for label in labels):
-                raise ValidationError(_("Each choice may have at most 120 characters."))
-            options = [(f"c{i}", label) for i, label in enumerate(labels, 1)]
-            if kind == Poll.Kind.SINGLE:
-                max_choices = 1
-            elif not 1 <= int(max_choices) <= len(labels):
-                raise ValidationError(_("Allow between 1 and all of the choices."))
+        options, max_choices = poll_options(kind, choices, max_choices)
         rule = defaults.rule
         estate = body = None
         if electorate == Electorate.OWNERS:
@@ -806,6 +793,25 @@ def create_poll(
         if defaults.open_at_once:
             _open(actor, poll, now)
     return poll
+
+
+def poll_options(kind: str, choices=(), max_choices: int = 1) -> tuple[list, int]:
+    """The (code, label) choices of a poll of this kind, and how many one ballot may pick."""
+    if kind not in Poll.Kind.values:
+        raise ValidationError(_("Choose the kind of poll."))
+    if kind == Poll.Kind.YES_NO_ABSTAIN:
+        return [(rules.YES, "yes"), (rules.NO, "no"), (rules.ABSTAIN, "abstain")], 1
+    labels = [c.strip() for c in choices if c and c.strip()]
+    if not 2 <= len(labels) <= 20 or len(set(labels)) != len(labels):
+        raise ValidationError(_("Give between 2 and 20 different choices."))
+    if any(len(label) > 120 for label in labels):
+        raise ValidationError(_("Each choice may have at most 120 characters."))
+    options = [(f"c{i}", label) for i, label in enumerate(labels, 1)]
+    if kind == Poll.Kind.SINGLE:
+        return options, 1
+    if not 1 <= int(max_choices) <= len(labels):
+        raise ValidationError(_("Allow between 1 and all of the choices."))
+    return options, int(max_choices)
 
 
 def _open(actor, poll: Poll, now):
