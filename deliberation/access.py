@@ -117,6 +117,16 @@ def speaking_bodies(user, community) -> list[Organization]:
     ]
 
 
+def may_anywhere(user, community, perm: str) -> bool:
+    """Whether `user` holds `communities.<perm>` on the community or on any of its estates
+    (owners and owners' committees propose and chair for their estate only)."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm(f"communities.{perm}", community):
+        return True
+    return any(user.has_perm(f"communities.{perm}", e) for e in community.estates.all())
+
+
 def may_comment(user, matter) -> bool:
     return (
         user.is_authenticated

@@ -88,10 +88,25 @@ def may_attend(user, meeting) -> bool:
         return False
     if meeting.public or user.is_superuser or meeting.chair_id == user.pk:
         return True
-    community = meeting.community_id
+    return is_insider(user, meeting.community_id)
+
+
+def is_insider(user, community_id) -> bool:
+    """A verified resident or a current official of the community."""
+    if not user.is_authenticated:
+        return False
     return (
-        Membership.objects.verified().filter(community=community, user=user).exists()
-        or Position.objects.current().filter(user=user, organization__community=community).exists()
+        Membership.objects.verified().filter(community=community_id, user=user).exists()
+        or Position.objects.current()
+        .filter(user=user, organization__community=community_id)
+        .exists()
+    )
+
+
+def may_edit_minutes(user, meeting) -> bool:
+    """The residents' committee (holders of publish_resolution) edits and publishes minutes."""
+    return user.is_authenticated and user.has_perm(
+        "communities.publish_resolution", meeting.community
     )
 
 
@@ -1108,7 +1123,7 @@ def generate_minutes(actor, meeting) -> Minutes:
 
 def _require_minutes_editor(actor, meeting):
     _authenticated(actor)
-    if not actor.has_perm("communities.publish_resolution", meeting.community):
+    if not may_edit_minutes(actor, meeting):
         raise PermissionDenied(_("Only the residents' committee edits and publishes minutes."))
 
 

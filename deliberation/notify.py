@@ -5,51 +5,30 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Position
 from deliberation.models import Notification
 
-# kind -> message template; data keys fill it. Translated when shown, not when stored.
+# kind -> message template; data keys fill it. Marked here, translated when shown.
 TEMPLATES = {
-    "proposed": "{ref} was proposed: {title}",
-    "stage": "{ref} moved to the stage: {stage}",
-    "closed": "{ref} was closed as {status}",
-    "comment": "New comment on {ref}",
-    "reply": "Someone replied to your comment on {ref}",
-    "objection": "An objection was raised on {ref} and needs an answer",
-    "objection_answered": "Your objection on {ref} was answered",
-    "stance": "{org} stated its position on {ref}",
-    "poll_opened": "Voting opened on {ref}: {question}",
-    "poll_closed": "Voting closed on {ref}: {question}",
-    "resolution": "Resolution {number} was published for {ref}",
-    "update": "New implementation update on {ref}",
-    "escalated": "{ref} was escalated to {to}",
-    "escalation_answered": "The escalation of {ref} was answered",
-    "overdue": "{ref} is overdue",
-    "extended": "The deadline of {ref} was extended",
+    "proposed": gettext_noop("{ref} was proposed: {title}"),
+    "stage": gettext_noop("{ref} moved to the stage: {stage}"),
+    "closed": gettext_noop("{ref} was closed as {status}"),
+    "comment": gettext_noop("New comment on {ref}"),
+    "reply": gettext_noop("Someone replied to your comment on {ref}"),
+    "objection": gettext_noop("An objection was raised on {ref} and needs an answer"),
+    "objection_answered": gettext_noop("Your objection on {ref} was answered"),
+    "stance": gettext_noop("{org} stated its position on {ref}"),
+    "poll_opened": gettext_noop("Voting opened on {ref}: {question}"),
+    "poll_closed": gettext_noop("Voting closed on {ref}: {question}"),
+    "resolution": gettext_noop("Resolution {number} was published for {ref}"),
+    "update": gettext_noop("New implementation update on {ref}"),
+    "escalated": gettext_noop("{ref} was escalated to {to}"),
+    "escalation_answered": gettext_noop("The escalation of {ref} was answered"),
+    "overdue": gettext_noop("{ref} is overdue"),
+    "extended": gettext_noop("The deadline of {ref} was extended"),
 }
-
-
-def _marker():
-    # Each template above, marked for translation so makemessages picks them up.
-    return [
-        _("{ref} was proposed: {title}"),
-        _("{ref} moved to the stage: {stage}"),
-        _("{ref} was closed as {status}"),
-        _("New comment on {ref}"),
-        _("Someone replied to your comment on {ref}"),
-        _("An objection was raised on {ref} and needs an answer"),
-        _("Your objection on {ref} was answered"),
-        _("{org} stated its position on {ref}"),
-        _("Voting opened on {ref}: {question}"),
-        _("Voting closed on {ref}: {question}"),
-        _("Resolution {number} was published for {ref}"),
-        _("New implementation update on {ref}"),
-        _("{ref} was escalated to {to}"),
-        _("The escalation of {ref} was answered"),
-        _("{ref} is overdue"),
-        _("The deadline of {ref} was extended"),
-    ]
 
 
 def message(notification) -> str:

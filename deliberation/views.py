@@ -21,11 +21,14 @@ from django.views.decorators.http import require_POST
 from communities import access as community_access
 from communities.models import AuditEvent
 from deliberation import access, charts, forms, notify, procedures, services
+from deliberation import meetings as meeting_services
 from deliberation.models import (
     Electorate,
     Escalation,
     ImplementationUpdate,
     Matter,
+    Meeting,
+    Minutes,
     Poll,
     ReceptionSession,
     Resolution,
@@ -166,14 +169,7 @@ def ledger(request, slug):
             "page": page,
             "rows": _ledger_rows(list(page), now),
             "query": query.urlencode(),
-            "may_propose": request.user.is_authenticated
-            and (
-                request.user.has_perm("communities.propose_matter", community)
-                or any(
-                    request.user.has_perm("communities.propose_matter", e)
-                    for e in community.estates.all()
-                )
-            ),
+            "may_propose": access.may_anywhere(request.user, community, "propose_matter"),
         },
     )
 
@@ -837,9 +833,10 @@ def resolutions(request, slug):
     )
 
 
-def receptions(request, slug):
+def receptions(request, slug, *, bound=None, status=200):
     """接访: reception sessions with their public average ratings."""
     community = community_access.get_community_for(request.user, slug)
+    bound = bound or {}
     sessions = list(
         ReceptionSession.objects.filter(community=community).annotate(
             average=Avg("ratings__score"), rating_count=Count("ratings")
@@ -860,6 +857,10 @@ def receptions(request, slug):
     )
     for session in sessions:
         session.rated = session.pk in rated
+        # A rating that was refused comes back with what was typed.
+        session.rating_form = bound.get(session.pk) or forms.RatingForm(
+            auto_id=f"id_%s_{session.pk}"
+        )
     return render(
         request,
         "deliberation/receptions.html",
@@ -868,9 +869,9 @@ def receptions(request, slug):
             "sessions": sessions,
             "may_rate": may_rate,
             "may_host": may_host,
-            "host_form": forms.ReceptionForm() if may_host else None,
-            "rating_form": forms.RatingForm(),
+            "host_form": (bound.get("host") or forms.ReceptionForm()) if may_host else None,
         },
+        status=status,
     )
 
 
@@ -883,12 +884,12 @@ def hold_reception(request, slug):
         try:
             services.hold_reception(request.user, community, **form.cleaned_data)
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("The reception session was recorded."))
-    else:
-        messages.error(request, _("Please fill in the date, the place and who received residents."))
-    return redirect("deliberation:receptions", slug)
+            return redirect("deliberation:receptions", slug)
+    messages.error(request, _("That could not be done; see the form below."))
+    return receptions(request, slug, bound={"host": form}, status=400)
 
 
 @login_required
@@ -898,17 +899,18 @@ def rate_reception(request, slug, pk):
     session = ReceptionSession.objects.filter(community=community, pk=pk).first()
     if session is None:
         raise Http404("No such session.")
-    form = forms.RatingForm(request.POST)
+    form = forms.RatingForm(request.POST, auto_id=f"id_%s_{pk}")
     if form.is_valid():
         try:
             services.rate_reception(request.user, session, **form.cleaned_data)
         except (PermissionDenied, ValidationError) as error:
+            # Said at the top: an already rated session no longer shows its form.
             messages.error(request, _error_text(error))
-        else:
-            messages.success(request, _("Thank you for your rating."))
-    else:
-        messages.error(request, _("Choose a score from 1 to 5."))
-    return redirect("deliberation:receptions", slug)
+            return receptions(request, slug, bound={pk: form}, status=400)
+        messages.success(request, _("Thank you for your rating."))
+        return redirect("deliberation:receptions", slug)
+    messages.error(request, _("That could not be done; see the form below."))
+    return receptions(request, slug, bound={pk: form}, status=400)
 
 
 @login_required
@@ -956,8 +958,6 @@ def unread_count(request) -> dict:
 
 def _meeting_for(user, pk):
     """A meeting the user may see: public ones for anyone, others for members (404 otherwise)."""
-    from deliberation import meetings as meeting_services
-    from deliberation.models import Meeting
 
     meeting = Meeting.objects.select_related("community", "chair", "estate").filter(pk=pk).first()
     if meeting is None or not (meeting.public or meeting_services.may_attend(user, meeting)):
@@ -967,21 +967,12 @@ def _meeting_for(user, pk):
 
 def meeting_list(request, slug):
     """The community's meetings, upcoming and past; the chair's form to schedule one."""
-    from deliberation import meetings as meeting_services
-    from deliberation.models import Meeting
 
     community = community_access.get_community_for(request.user, slug)
-    items = [
-        m
-        for m in Meeting.objects.filter(community=community).select_related("chair")
-        if m.public or meeting_services.may_attend(request.user, m)
-    ]
-    may_schedule = request.user.is_authenticated and (
-        request.user.has_perm("communities.chair_meeting", community)
-        or any(
-            request.user.has_perm("communities.chair_meeting", e) for e in community.estates.all()
-        )
-    )
+    items = Meeting.objects.filter(community=community).select_related("chair")
+    if not (request.user.is_superuser or meeting_services.is_insider(request.user, community.pk)):
+        items = items.filter(public=True)
+    may_schedule = access.may_anywhere(request.user, community, "chair_meeting")
     form = None
     status = 200
     if may_schedule:
@@ -1007,7 +998,6 @@ def meeting_list(request, slug):
 
 
 def _schedule(request, community, data):
-    from deliberation import meetings as meeting_services
 
     agenda = []
     for line in data["agenda"].splitlines():
@@ -1040,7 +1030,6 @@ def _schedule(request, community, data):
 def _room_context(request, meeting):
     from django.urls import reverse
 
-    from deliberation import meetings as meeting_services
     from deliberation.room_strings import ROOM_STRINGS
 
     return {
@@ -1069,14 +1058,10 @@ def meeting_projector(request, pk):
 
 def meeting_minutes(request, pk):
     """Minutes: the published text for all; the draft and its editor for the committee."""
-    from deliberation import meetings as meeting_services
-    from deliberation.models import Minutes
 
     meeting = _meeting_for(request.user, pk)
     minutes = Minutes.objects.filter(meeting=meeting).first()
-    may_edit = request.user.is_authenticated and request.user.has_perm(
-        "communities.publish_resolution", meeting.community
-    )
+    may_edit = meeting_services.may_edit_minutes(request.user, meeting)
     if minutes is not None and minutes.status != Minutes.Status.PUBLISHED and not may_edit:
         minutes = None
     form = None
@@ -1130,13 +1115,10 @@ def meeting_minutes(request, pk):
 
 def meeting_minutes_markdown(request, pk):
     """The published minutes (or, for the committee, the draft) as a Markdown file."""
-    from deliberation.models import Minutes
 
     meeting = _meeting_for(request.user, pk)
     minutes = Minutes.objects.filter(meeting=meeting).first()
-    may_edit = request.user.is_authenticated and request.user.has_perm(
-        "communities.publish_resolution", meeting.community
-    )
+    may_edit = meeting_services.may_edit_minutes(request.user, meeting)
     if minutes is None or (minutes.status != Minutes.Status.PUBLISHED and not may_edit):
         raise Http404("No minutes yet.")
     response = HttpResponse(minutes.text, content_type="text/markdown; charset=utf-8")

@@ -305,3 +305,31 @@ def test_it_emails_stakeholders_in_the_site_language(
     assert len(sent) == 1
     assert matter.reference in sent[0].subject
     assert "提出" in sent[0].body or "提议" in sent[0].body
+
+
+def test_it_keeps_a_refused_reception_form_as_typed(client, world):
+    url = reverse("deliberation:hold_reception", args=[world.community.slug])
+    client.force_login(world.cast["ws_staff"])
+    future = (timezone.localdate() + timezone.timedelta(days=3)).isoformat()
+    response = client.post(url, {"held_on": future, "place": "社区服务中心", "hosts": "刘站长"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "社区服务中心" in page and "刘站长" in page
+    assert "message--error" in page
+
+
+def test_it_keeps_a_refused_rating_comment_as_typed(client, world):
+    session = services.hold_reception(
+        world.cast["ws_staff"], world.community, held_on=timezone.localdate(),
+        place="服务中心", hosts="刘站长",
+    )  # fmt: skip
+    url = reverse("deliberation:rate_reception", args=[world.community.slug, session.pk])
+    client.force_login(world.cast["resident"])
+    response = client.post(url, {"comment": "接待很耐心"})  # no score
+    assert response.status_code == 400
+    assert "接待很耐心" in response.content.decode()
+    assert client.post(url, {"score": 5, "comment": "接待很耐心"}).status_code == 302
+    again = client.post(url, {"score": 4, "comment": "再评一次"})
+    assert again.status_code == 400
+    assert "您已评价过这次接访" in again.content.decode()
+    assert session.ratings.get().score == 5
