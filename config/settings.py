@@ -85,11 +85,7 @@ TEMPLATES = [
 # Database: SQLite in var/ by default; PostgreSQL (or any dj-database-url URL) via DATABASE_URL.
 _database_url = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
 if _database_url:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            _database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(_database_url)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -105,10 +101,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
         }
     )
+    # Under daphne every database call runs on one thread (thread-sensitive sync_to_async), so a
+    # kept connection is that thread's one connection. Opening one per call cost a fifth of a
+    # live room's server time (bench/, docs/benchmarks.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Tests use a file too: the default in-memory test database shares a cache whose table locks
     # fail at once instead of waiting, so concurrency tests would not see what production sees.
     _sqlite_name = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": _sqlite_name.with_name(f"test_{_sqlite_name.name}")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg's own pool, which Django supports under ASGI (persistent connections it advises
+    # against); DATABASE_POOL_SIZE=0 turns it off and opens a connection per request.
+    _pool_size = env_int("DATABASE_POOL_SIZE", 8, minimum=0)
+    if _pool_size:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": 10,
+        }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 # Community.settings holds thresholds, deadlines and caps; these check it when it is saved.

@@ -437,29 +437,27 @@ def leave(user, meeting) -> None:
         _dirty(meeting, "presence")
 
 
-def electorate_user_ids(meeting) -> set[int] | None:
-    """The people the quorum counts (None: everyone present counts, e.g. organisations)."""
+def electorate_user_ids(meeting):
+    """The people the quorum counts, as a query of user ids (None: everyone present counts, as
+    when organisations meet). A query, not a set: rooms of thousands count it in the database."""
     electorate, _rule = MEETING_POLLS[meeting.kind]
     if electorate == Electorate.BODY:
         council = access.body_of_kind(meeting.community, Kind.COUNCIL)
-        return set(
-            Position.objects.current()
-            .filter(organization=council)
-            .values_list("user_id", flat=True)
-        )
+        return Position.objects.current().filter(organization=council).values("user_id")
     if electorate == Electorate.RESIDENTS:
-        return set(
+        return (
             Membership.objects.verified()
             .filter(community=meeting.community_id)
-            .values_list("user_id", flat=True)
+            .values("user_id")
         )
     if electorate == Electorate.OWNERS:
         from communities.models import Ownership
 
-        return set(
+        return (
             Ownership.objects.current()
             .filter(unit__estate=meeting.estate_id, is_voter=True)
-            .values_list("owner_id", flat=True)
+            .values("owner_id")
+            .distinct()
         )
     return None
 
@@ -476,35 +474,31 @@ def _quorum_threshold(meeting) -> str:
 
 
 def presence(meeting) -> dict:
-    """Who is in the room now: counts by role for everyone, and the quorum."""
-    present = list(
-        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    base_ids = electorate_user_ids(meeting)
+    """Who is in the room now: counts by role for everyone, and the quorum (a handful of
+    aggregate queries, however many are present)."""
+    present = Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+    total = present.count()
     roles = {}
-    if present:
-        official = (
-            Position.objects.current()
-            .filter(user_id__in=present, organization__community=meeting.community_id)
-            .values("organization__kind")
-            .annotate(n=Count("user_id", distinct=True))
+    if total:
+        officials = Position.objects.current().filter(
+            user__in=present.values("user_id"), organization__community=meeting.community_id
         )
-        roles = {row["organization__kind"]: row["n"] for row in official}
-        officials = set(
-            Position.objects.current()
-            .filter(user_id__in=present, organization__community=meeting.community_id)
-            .values_list("user_id", flat=True)
-        )
-        roles["resident"] = len(set(present) - officials)
-    if base_ids is None:
-        counted, base = len(present), len(present)
+        roles = {
+            row["organization__kind"]: row["n"]
+            for row in officials.values("organization__kind").annotate(
+                n=Count("user_id", distinct=True)
+            )
+        }
+        roles["resident"] = total - officials.values("user_id").distinct().count()
+    electorate = electorate_user_ids(meeting)
+    if electorate is None:
+        counted, base = total, total
     else:
-        counted, base = len(set(present) & base_ids), len(base_ids)
+        counted = present.filter(user__in=electorate).count() if total else 0
+        base = electorate.count()
     q = order.quorum(counted, base, _quorum_threshold(meeting))
     return {
-        "total": len(present),
+        "total": total,
         "by_role": roles,
         "quorum": {
             "present": q.present,
@@ -516,10 +510,16 @@ def presence(meeting) -> dict:
     }
 
 
+PRESENT_NAMES_SHOWN = 500  # a named list longer than this helps no chair; the count is in presence
+
+
 def present_names(meeting) -> list[dict]:
-    """The named list of those present, for the chair."""
+    """The named list of those present, for the chair: the first arrivals, at most 500."""
     stays = Attendance.objects.filter(meeting=meeting, left_at__isnull=True).select_related("user")
-    return [{"id": s.user_id, "name": str(s.user)} for s in stays.order_by("joined_at")]
+    return [
+        {"id": s.user_id, "name": str(s.user)}
+        for s in stays.order_by("joined_at", "pk")[:PRESENT_NAMES_SHOWN]
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -157,19 +157,20 @@ def verification_group(community_id: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # Live meetings
 
-CLOSE_TOO_SLOW = 4408  # the send buffer filled up; the client reconnects and resumes
-SEND_BUFFER = 1000  # frames queued for one connection before it counts as too slow
 
 
 class MeetingConsumer(ProtocolConsumer):
     """One live room: `/ws/meetings/<id>/`. Parses, checks the session, calls a service, replies.
 
     Events reach the socket through the process's RoomHub (realtime/hub.py), which hands over
-    frames already encoded; this consumer only queues and writes them, in `seq` order.
+    frames already encoded; this consumer only writes them, in `seq` order.
     """
 
     hub = None
-    writer = None
+    pending = None
+    # No channel of its own: events come through the hub. A per-socket channel would cost each
+    # connection a layer queue and a receive task (memory per idle connection, docs/benchmarks.md).
+    channel_layer_alias = None
 
     async def authorize(self) -> bool:
         from deliberation import meetings
@@ -190,13 +191,18 @@ class MeetingConsumer(ProtocolConsumer):
         from deliberation import meetings
         from realtime.hub import RoomHub
 
-        self.queue = asyncio.Queue(maxsize=SEND_BUFFER)
         self.delivered_seq = 0
         self.is_chair = False
+        # Frames that arrive before the snapshot is out wait here, then follow it in order.
+        self.pending = []
         self.hub = await RoomHub.attach(self.meeting.pk, self)
         await database_sync_to_async(meetings.join)(self.user, self.meeting)
         await self.send_snapshot()
-        self.writer = asyncio.ensure_future(self._write())
+        while self.pending:
+            waiting, self.pending = self.pending, []
+            for seq, frame in waiting:
+                await self._write(seq, frame)
+        self.pending = None
 
     async def send_snapshot(self):
         from deliberation import meetings
@@ -216,15 +222,27 @@ class MeetingConsumer(ProtocolConsumer):
             return self.is_chair
         return audience == f"user:{self.user.pk}"
 
-    def enqueue(self, seq, frame: str, kind: str | None = None) -> None:
+    async def push(self, seq, frame: str, kind: str | None = None) -> None:
+        """Write one encoded frame; numbered events only once each and in order.
+
+        The write goes straight to daphne's socket buffer (no queue, no task per connection).
+        ASGI offers no backpressure, so a reader that stops reading is bounded by daphne's
+        ping timeout, which closes it (docs/protocol.md); it then resumes from its last seq.
+        """
         if kind in ("chair.handed", "agenda.current", "meeting.status"):
             # Who chairs may have changed: the audience filter must follow at once.
             asyncio.ensure_future(self._refresh_chair())
-        try:
-            self.queue.put_nowait((seq, frame))
-        except asyncio.QueueFull:
-            # Never let memory grow for a client that cannot keep up: drop it; it will resume.
-            asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+        if self.pending is not None:
+            self.pending.append((seq, frame))
+            return
+        await self._write(seq, frame)
+
+    async def _write(self, seq, frame: str) -> None:
+        if seq is not None:
+            if seq <= self.delivered_seq:
+                return
+            self.delivered_seq = seq
+        await self.send(text_data=frame)
 
     async def _refresh_chair(self):
         from deliberation import meetings
@@ -238,20 +256,9 @@ class MeetingConsumer(ProtocolConsumer):
 
         self.is_chair = await database_sync_to_async(check)()
 
-    async def _write(self):
-        while True:
-            seq, frame = await self.queue.get()
-            if seq is not None:
-                if seq <= self.delivered_seq:
-                    continue
-                self.delivered_seq = seq
-            await self.send(text_data=frame)
-
     async def disconnect(self, code):
         from deliberation import meetings
 
-        if self.writer is not None:
-            self.writer.cancel()
         if self.hub is not None:
             await self.hub.detach(self)
             await database_sync_to_async(meetings.leave)(self.user, self.meeting)

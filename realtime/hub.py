@@ -135,8 +135,8 @@ class RoomHub:
         if seq > self.last_seq + 1:
             missed = await database_sync_to_async(self._events_between)(self.last_seq, seq)
             for event in missed:
-                self._deliver(event)
-        self._deliver(message)
+                await self._deliver(event)
+        await self._deliver(message)
 
     def _events_between(self, after: int, before: int) -> list[dict]:
         from deliberation.models import MeetingEvent
@@ -148,7 +148,7 @@ class RoomHub:
             {"seq": e.seq, "kind": e.kind, "data": e.data, "audience": e.audience} for e in rows
         ]
 
-    def _deliver(self, event: dict) -> None:
+    async def _deliver(self, event: dict) -> None:
         self.last_seq = max(self.last_seq, event["seq"])
         frame = encode(
             {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
@@ -156,7 +156,7 @@ class RoomHub:
         audience = event.get("audience", "all")
         for connection in list(self.connections):
             if connection.hears(audience):
-                connection.enqueue(event["seq"], frame, event["kind"])
+                await self._push(connection, event["seq"], frame, event["kind"])
         if event["kind"] == "floor.granted":
             self._arm_floor_timer(event["data"].get("ends_at"))
         elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):
@@ -215,7 +215,14 @@ class RoomHub:
         for audience, frame in frames:
             for connection in list(self.connections):
                 if connection.hears(audience):
-                    connection.enqueue(None, frame)
+                    await self._push(connection, None, frame)
+
+    async def _push(self, connection, seq, frame: str, kind: str | None = None) -> None:
+        """One socket's write; a socket that fails is the consumer's to close, not the room's."""
+        try:
+            await connection.push(seq, frame, kind)
+        except Exception:  # noqa: BLE001 - one broken socket must not stop the others
+            logger.debug("room %s: a write failed", self.meeting_id, exc_info=True)
 
     def _compute(self, dirty) -> list[tuple[str, str]]:
         from deliberation import meetings

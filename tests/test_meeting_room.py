@@ -282,7 +282,7 @@ async def test_it_rate_limits_a_flooding_client_without_losing_the_room(world, m
     assert 0 < stored < 40
 
 
-def test_it_encodes_each_event_once_and_filters_by_audience():
+async def test_it_encodes_each_event_once_and_filters_by_audience():
     from realtime.hub import RoomHub
 
     class Connection:
@@ -296,15 +296,15 @@ def test_it_encodes_each_event_once_and_filters_by_audience():
                 or (audience == f"user:{self.user_id}")
             )
 
-        def enqueue(self, seq, frame, kind=None):
+        async def push(self, seq, frame, kind=None):
             self.frames.append(frame)
 
     hub = RoomHub(1)
     people = [Connection(1, chair=True), Connection(2), Connection(3)]
     hub.connections = set(people)
-    hub._deliver({"seq": 1, "kind": "chat.message", "data": {"html": "你好"}, "audience": "all"})
-    hub._deliver({"seq": 2, "kind": "x", "data": {}, "audience": "chair"})
-    hub._deliver({"seq": 3, "kind": "y", "data": {}, "audience": "user:3"})
+    await hub._deliver({"seq": 1, "kind": "chat.message", "data": {"html": "你好"}, "audience": "all"})
+    await hub._deliver({"seq": 2, "kind": "x", "data": {}, "audience": "chair"})
+    await hub._deliver({"seq": 3, "kind": "y", "data": {}, "audience": "user:3"})
     assert people[0].frames[0] is people[1].frames[0] is people[2].frames[0]
     assert [len(p.frames) for p in people] == [2, 1, 2]
     assert hub.last_seq == 3

@@ -1268,7 +1268,8 @@ function renderPresence() {
         h(
           "details",
           { class: "presence__names" },
-          h("summary", { text: t("present_names", { n: state.present.length }) }),
+          // The list stops at PRESENT_NAMES_SHOWN names; the count is always the whole room's.
+          h("summary", { text: t("present_names", { n: Math.max(p.total, state.present.length) }) }),
           h("ul", { class: "people" }, state.present.map((person) => h("li", { text: person.name }))),
         ),
       );

@@ -1,0 +1,166 @@
+"""The bench's Django side: real users, sessions and meetings, made through the product's services.
+
+Run in a subprocess with the server's environment (DATABASE_URL and so on), never inside the load
+generator, so the generator stays a plain asyncio process:
+
+    python -m bench.fixture setup --n 5000 --out var/bench/people.json
+    python -m bench.fixture meeting
+    python -m bench.fixture count --poll 12
+"""
+
+import argparse
+import json
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def setup(n: int, out: str) -> dict:
+    """Migrate, load the demo, and add `n` verified residents with a signed-in session each."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from communities import services
+    from communities.management.commands.seed_demo import COMMUNITY
+    from communities.models import Community, Membership
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("seed_demo", "--quiet", "--force")  # the bench site is thrown away
+    User = get_user_model()
+    community = Community.objects.get(slug=COMMUNITY["slug"])
+    director = User.objects.get(username="rc_director")
+    names = [f"bench{i:05d}" for i in range(n)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [
+                User(username=name, display_name=f"居民{name[5:]}", password=make_password(None))
+                for name in names
+                if name not in existing
+            ],
+            batch_size=500,
+        )
+        users = list(User.objects.filter(username__in=names).order_by("username"))
+        asked = set(
+            Membership.objects.filter(community=community, user__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        Membership.objects.bulk_create(
+            [
+                # One household each: a residents' meeting counts households (domain rules §2).
+                Membership(
+                    user=u,
+                    community=community,
+                    address=f"莲花新村{i // 400 + 1}栋{i % 400 + 101}室",
+                    requested_at=now,
+                )
+                for i, u in enumerate(users)
+                if u.pk not in asked
+            ],
+            batch_size=500,
+        )
+    # Verified through the service, so each resident gets exactly a resident's permissions.
+    for membership in Membership.objects.pending().filter(community=community, user__in=users):
+        services.verify_membership(director, membership)
+    with transaction.atomic():
+        people = {
+            "community": community.slug,
+            "chair": _cookie(director),
+            "residents": [_cookie(u) for u in users],
+        }
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(people, f)
+    return {"residents": len(users)}
+
+
+def meeting() -> dict:
+    """A fresh 居民会议, live, chaired by the residents' committee director."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from communities.management.commands.seed_demo import COMMUNITY
+    from communities.models import Community
+    from deliberation import meetings
+    from deliberation.models import Meeting
+
+    director = get_user_model().objects.get(username="rc_director")
+    community = Community.objects.get(slug=COMMUNITY["slug"])
+    room = meetings.schedule_meeting(
+        director,
+        community,
+        title=f"基准测试居民会议 {timezone.now():%H:%M:%S}",
+        kind=Meeting.Kind.RESIDENTS,
+        scheduled_at=timezone.now(),
+        public=False,
+        agenda=[("基准测试议题", None)],
+    )
+    meetings.start_meeting(director, room)
+    return {"meeting": room.pk}
+
+
+def count(poll_id: int) -> dict:
+    """What the database holds for a poll: ballots, distinct voters, and the frozen result."""
+    from deliberation.models import Ballot, Poll
+
+    poll = Poll.objects.get(pk=poll_id)
+    ballots = Ballot.objects.filter(poll=poll)
+    by_choice: dict[str, int] = {}
+    for choices in ballots.values_list("choices", flat=True):
+        for code in choices:
+            by_choice[code] = by_choice.get(code, 0) + 1
+    return {
+        "ballots": ballots.count(),
+        "voters": ballots.values("voter").distinct().count(),
+        "by_choice": by_choice,
+        "status": poll.status,
+        "result_heads": {k: v["heads"] for k, v in (poll.result or {}).get("counts", {}).items()},
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fixture")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("setup")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--out", required=True)
+    sub.add_parser("meeting")
+    p = sub.add_parser("count")
+    p.add_argument("--poll", type=int, required=True)
+    args = parser.parse_args(argv)
+    _django()
+    if args.command == "setup":
+        result = setup(args.n, args.out)
+    elif args.command == "meeting":
+        result = meeting()
+    else:
+        result = count(args.poll)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
