@@ -5,11 +5,10 @@ from django.contrib.contenttypes.models import ContentType
 from communities.models import AuditEvent
 
 
-def record(actor, verb: str, obj=None, *, community=None, data: dict | None = None) -> AuditEvent:
-    """Append one audit event: who did what to which object, with any details in `data`."""
+def _event(actor, verb: str, obj=None, *, community=None, data: dict | None = None):
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         verb=verb,
         community=community,
@@ -18,3 +17,19 @@ def record(actor, verb: str, obj=None, *, community=None, data: dict | None = No
         object_repr=str(obj)[:200] if obj is not None else "",
         data=data or {},
     )
+
+
+def record(actor, verb: str, obj=None, *, community=None, data: dict | None = None) -> AuditEvent:
+    """Append one audit event: who did what to which object, with any details in `data`."""
+    event = _event(actor, verb, obj, community=community, data=data)
+    event.save()
+    return event
+
+
+def record_many(entries) -> list[AuditEvent]:
+    """Append many events in one insert: `entries` are (actor, verb, obj, community, data)."""
+    events = [
+        _event(actor, verb, obj, community=community, data=data)
+        for actor, verb, obj, community, data in entries
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=500)

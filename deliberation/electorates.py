@@ -74,43 +74,91 @@ def slots(user, poll, organization=None) -> list[tuple[str, str, Decimal]]:
     Only rights held when the poll opened count, so that the ballots always fit the base that
     was frozen then: someone verified or appointed later votes in the next poll.
     """
-    if not user.is_authenticated or not user.is_active:
-        return []
+    return slots_many(poll, [(user, organization)])[0]
+
+
+CHUNK = 500  # ids per IN (...) list: far below every backend's limit on query parameters
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
+    """`slots` for many (user, organization) pairs at once, in a few queries whatever their
+    number: a live vote of thousands is checked in one go (deliberation.services.cast_ballots).
+    """
     as_of = poll.opened_at
-    verified = Membership.objects.verified().filter(community=poll.community_id, user=user)
-    if as_of is not None:
-        verified = verified.filter(decided_at__lte=as_of)
-    if poll.electorate == Electorate.RESIDENTS:
-        return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if verified.exists() else []
-    if poll.electorate == Electorate.HOUSEHOLDS:
-        membership = verified.first()
-        if membership is None:
-            return []
-        key = household_key(membership.address)
-        slot = f"household:{key}" if key else f"user:{user.pk}"
-        return [(slot, slot, Decimal(0))]
-    if poll.electorate == Electorate.BODY:
-        positions = Position.objects.current().filter(organization=poll.body_id, user=user)
-        if as_of is not None:
-            positions = positions.filter(started_at__lte=as_of)
-        holds = positions.exists()
-        return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if holds else []
-    if poll.electorate == Electorate.ORGANIZATIONS:
-        if organization is None or organization.community_id != poll.community_id:
-            return []
-        if organization.kind in ABOVE_COMMUNITY:
-            return []
-        if as_of is not None and organization.created_at > as_of:
-            return []
-        if not user.has_perm("communities.speak_for_organization", organization):
-            return []
-        return [(f"org:{organization.pk}",) * 2 + (Decimal(0),)]
-    if poll.electorate == Electorate.OWNERS:
-        ownerships = Ownership.objects.current().filter(
-            unit__estate=poll.estate_id, owner=user, is_voter=True
-        )
-        if as_of is not None:
-            ownerships = ownerships.filter(started_at__lte=as_of)
-        units = ownerships.values_list("unit_id", "unit__area").order_by("unit_id")
-        return [(f"unit:{unit_id}", f"user:{user.pk}", Decimal(area)) for unit_id, area in units]
-    raise ValueError(poll.electorate)
+    active = [
+        (user, org) if user is not None and user.is_authenticated and user.is_active else None
+        for user, org in voters
+    ]
+    ids = sorted({pair[0].pk for pair in active if pair is not None})
+    if poll.electorate in (Electorate.RESIDENTS, Electorate.HOUSEHOLDS):
+        addresses: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            verified = Membership.objects.verified().filter(
+                community=poll.community_id, user_id__in=chunk
+            )
+            if as_of is not None:
+                verified = verified.filter(decided_at__lte=as_of)
+            # One membership per person and community (a unique constraint).
+            addresses.update(verified.values_list("user_id", "address"))
+
+        def one(user, _org):
+            if user.pk not in addresses:
+                return []
+            if poll.electorate == Electorate.RESIDENTS:
+                return [(f"user:{user.pk}",) * 2 + (Decimal(0),)]
+            key = household_key(addresses[user.pk])
+            slot = f"household:{key}" if key else f"user:{user.pk}"
+            return [(slot, slot, Decimal(0))]
+
+    elif poll.electorate == Electorate.BODY:
+        holders: set[int] = set()
+        for chunk in _chunks(ids):
+            positions = Position.objects.current().filter(
+                organization=poll.body_id, user_id__in=chunk
+            )
+            if as_of is not None:
+                positions = positions.filter(started_at__lte=as_of)
+            holders.update(positions.values_list("user_id", flat=True))
+
+        def one(user, _org):
+            return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if user.pk in holders else []
+
+    elif poll.electorate == Electorate.ORGANIZATIONS:
+
+        def one(user, organization):
+            if organization is None or organization.community_id != poll.community_id:
+                return []
+            if organization.kind in ABOVE_COMMUNITY:
+                return []
+            if as_of is not None and organization.created_at > as_of:
+                return []
+            if not user.has_perm("communities.speak_for_organization", organization):
+                return []
+            return [(f"org:{organization.pk}",) * 2 + (Decimal(0),)]
+
+    elif poll.electorate == Electorate.OWNERS:
+        units: dict[int, list[tuple[int, Decimal]]] = {}
+        for chunk in _chunks(ids):
+            ownerships = Ownership.objects.current().filter(
+                unit__estate=poll.estate_id, owner_id__in=chunk, is_voter=True
+            )
+            if as_of is not None:
+                ownerships = ownerships.filter(started_at__lte=as_of)
+            rows = ownerships.values_list("owner_id", "unit_id", "unit__area").order_by("unit_id")
+            for owner_id, unit_id, area in rows:
+                units.setdefault(owner_id, []).append((unit_id, area))
+
+        def one(user, _org):
+            return [
+                (f"unit:{unit_id}", f"user:{user.pk}", Decimal(area))
+                for unit_id, area in units.get(user.pk, [])
+            ]
+
+    else:
+        raise ValueError(poll.electorate)
+    return [[] if pair is None else one(*pair) for pair in active]

@@ -446,9 +446,7 @@ def electorate_user_ids(meeting):
         return Position.objects.current().filter(organization=council).values("user_id")
     if electorate == Electorate.RESIDENTS:
         return (
-            Membership.objects.verified()
-            .filter(community=meeting.community_id)
-            .values("user_id")
+            Membership.objects.verified().filter(community=meeting.community_id).values("user_id")
         )
     if electorate == Electorate.OWNERS:
         from communities.models import Ownership
@@ -872,16 +870,26 @@ def close_poll(actor, meeting, poll_id: int) -> Poll:
 
 def cast(user, meeting, poll_id: int, choices, organization=None) -> dict:
     """Vote in a live poll of this meeting, through the one ballot service."""
+    outcome = cast_many(meeting, poll_id, [(user, choices, organization)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def cast_many(meeting, poll_id: int, entries) -> list:
+    """Many live ballots in one transaction (the room hub's group commit): (user, choices,
+    organization) triples in, one outcome dict or refusal per entry out, in order."""
     poll = Poll.objects.filter(pk=poll_id, agenda_item__meeting=meeting).first()
     if poll is None:
-        raise ValidationError(_("No such poll in this meeting."))
+        return [ValidationError(_("No such poll in this meeting."))] * len(entries)
     # The caller's copy may predate the start: read the status now.
     status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
     if status != Meeting.Status.LIVE:
-        raise ValidationError(_("The meeting is not in session."))
-    outcome = services.cast_ballot(user, poll, choices, organization=organization)
-    _dirty(meeting, "tally", poll=poll.pk)
-    return outcome
+        return [ValidationError(_("The meeting is not in session."))] * len(entries)
+    outcomes = services.cast_ballots(poll, entries)
+    if any(isinstance(outcome, dict) for outcome in outcomes):
+        _dirty(meeting, "tally", poll=poll.pk)
+    return outcomes
 
 
 def poll_json(poll) -> dict:

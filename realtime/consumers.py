@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from communities import access
+from realtime.hub import SESSION_GONE
 from realtime.protocol import ProtocolError, parse_frame
 from realtime.ratelimit import TokenBucket
 
@@ -158,7 +159,6 @@ def verification_group(community_id: int) -> str:
 # Live meetings
 
 
-
 class MeetingConsumer(ProtocolConsumer):
     """One live room: `/ws/meetings/<id>/`. Parses, checks the session, calls a service, replies.
 
@@ -284,13 +284,25 @@ class MeetingConsumer(ProtocolConsumer):
         try:
             with translation.override(self.language):
                 result = await database_sync_to_async(call)(self.user, self.meeting, *args)
-        except PermissionDenied as error:
-            await self.send_error(message.id, "forbidden", str(error) or _("You may not do that."))
+        except (PermissionDenied, ValidationError) as error:
+            result = error
+        await self.reply(message, result, ack)
+
+    async def reply(self, message, result, ack=None):
+        """Answer an action: its ack, or an error for a refusal."""
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        if isinstance(result, PermissionDenied):
+            with translation.override(self.language):
+                text = str(result) or _("You may not do that.")
+            await self.send_error(message.id, "forbidden", text)
             return
-        except ValidationError as error:
-            code = getattr(error, "code", None) or "refused"
-            await self.send_error(message.id, code, " ".join(error.messages))
+        if isinstance(result, ValidationError):
+            code = getattr(result, "code", None) or "refused"
+            await self.send_error(message.id, code, " ".join(result.messages))
             return
+        if isinstance(result, Exception):
+            raise result
         payload = {"type": "ack", "id": message.id}
         if ack is not None:
             payload.update(ack(result))
@@ -424,7 +436,6 @@ class MeetingConsumer(ProtocolConsumer):
         await self.act(message, meetings.close_poll, self._field(message, "poll", int))
 
     async def handle_ballot_cast(self, message):
-        from deliberation import meetings
 
         poll_id = self._field(message, "poll", int)
         choice = message.body.get("choice")
@@ -433,18 +444,16 @@ class MeetingConsumer(ProtocolConsumer):
         if not isinstance(choice, list) or not all(isinstance(c, str) for c in choice):
             raise _BadField("choice", message.id)
         org_id = self._field(message, "organization", int, required=False)
-
-        def call(user, meeting):
-            from communities.models import Organization
-
-            organization = None
-            if org_id is not None:
-                organization = Organization.objects.filter(
-                    pk=org_id, community=meeting.community_id
-                ).first()
-            return meetings.cast(user, meeting, poll_id, choice, organization=organization)
-
-        await self.act(message, call, ack=lambda outcome: {"status": outcome["status"]})
+        # Through the room's group commit (RoomHub.cast): same service, same checks, including
+        # the session check that `act` makes, for hundreds of ballots in one transaction.
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        outcome = await self.hub.cast(
+            self.user, session_key, poll_id, choice, org_id, self.language
+        )
+        if outcome is SESSION_GONE:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.reply(message, outcome, ack=lambda result: {"status": result["status"]})
 
 
 class _BadField(Exception):

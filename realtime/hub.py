@@ -23,6 +23,8 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
+BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
+SESSION_GONE = object()  # a ballot's sender has logged out or been deactivated
 
 
 def group_name(meeting_id: int) -> str:
@@ -50,6 +52,8 @@ class RoomHub:
         self.flush_handle = None
         self.last_flush = 0.0
         self.floor_timer = None
+        self.ballots: list = []
+        self.ballot_task = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -101,6 +105,10 @@ class RoomHub:
         for handle in (self.flush_handle, self.floor_timer):
             if handle is not None:
                 handle.cancel()
+        if self.ballot_task is not None and not self.ballot_task.done():
+            # Ballots already sent are committed and answered, even as the last socket leaves.
+            with contextlib.suppress(Exception):
+                await self.ballot_task
         if self.task is not None:
             # Wait for the cancelled receive to finish, so the layer's receive lock is released.
             self.task.cancel()
@@ -166,6 +174,70 @@ class RoomHub:
         if event["kind"] in ("poll.closed", "poll.opened"):
             self.dirty.add(("tally", event["data"].get("id")))
             self._schedule_flush()
+
+    # -- ballots: group commit ---------------------------------------------------------------
+
+    def cast(self, user, session_key, poll_id: int, choices, org_id, language) -> asyncio.Future:
+        """Queue one live ballot; the future gets its outcome (a dict, a refusal, SESSION_GONE).
+
+        Ballots that arrive while a batch is being committed go together into the next one:
+        one transaction, one poll lock and a few queries for hundreds of ballots, instead of
+        one of each per ballot. Every ballot still passes the same service and checks.
+        """
+        future = asyncio.get_running_loop().create_future()
+        self.ballots.append((user, session_key, poll_id, choices, org_id, language, future))
+        if self.ballot_task is None or self.ballot_task.done():
+            self.ballot_task = asyncio.ensure_future(self._commit_ballots())
+        return future
+
+    async def _commit_ballots(self) -> None:
+        while self.ballots:
+            batch, self.ballots = self.ballots[:BALLOT_BATCH], self.ballots[BALLOT_BATCH:]
+            try:
+                outcomes = await database_sync_to_async(self._cast_batch)(batch)
+            except Exception as error:  # noqa: BLE001 - every waiting voter must hear back
+                logger.exception("room %s: a batch of ballots failed", self.meeting_id)
+                outcomes = [error] * len(batch)
+            for entry, outcome in zip(batch, outcomes, strict=True):
+                if not entry[-1].done():
+                    entry[-1].set_result(outcome)
+
+    def _cast_batch(self, batch) -> list:
+        from django.contrib.auth import get_user_model
+        from django.contrib.sessions.models import Session
+        from django.utils import translation
+
+        from communities.models import Organization
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        keys = {entry[1] for entry in batch if entry[1]}
+        alive = set(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
+        active = set(
+            get_user_model()
+            .objects.filter(pk__in={entry[0].pk for entry in batch}, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        meeting = Meeting.objects.select_related("community").get(pk=self.meeting_id)
+        org_ids = {entry[4] for entry in batch if entry[4] is not None}
+        orgs = {}
+        if org_ids:
+            orgs = Organization.objects.filter(
+                pk__in=org_ids, community=meeting.community_id
+            ).in_bulk()
+        outcomes: list = [SESSION_GONE] * len(batch)
+        # Refusals are worded in each voter's language: one call per (poll, language) group.
+        groups: dict[tuple, list[int]] = {}
+        for index, (user, key, poll_id, _c, _o, language, _f) in enumerate(batch):
+            if key in alive and user.pk in active:
+                groups.setdefault((poll_id, language), []).append(index)
+        for (poll_id, language), indexes in groups.items():
+            entries = [(batch[i][0], batch[i][3], orgs.get(batch[i][4])) for i in indexes]
+            with translation.override(language):
+                results = meetings.cast_many(meeting, poll_id, entries)
+            for index, result in zip(indexes, results, strict=True):
+                outcomes[index] = result
+        return outcomes
 
     # -- the floor's time limit ---------------------------------------------------------------
 
