@@ -944,6 +944,14 @@ def _item_json(item) -> dict:
 
 def snapshot(meeting, user) -> dict:
     """The whole room as this user may see it, with the seq it is current to."""
+    room = room_state(meeting)
+    return personalise(room, personal_state(meeting, user, room))
+
+
+def room_state(meeting) -> dict:
+    """The part of the snapshot that is the same for everyone (in the active language), so a
+    process can build it once for many joiners (realtime/hub.py caches it until the next event
+    or figure update). `personal_state` completes it for one person."""
     meeting = Meeting.objects.select_related("community", "chair", "current_item").get(
         pk=meeting.pk
     )
@@ -963,15 +971,12 @@ def snapshot(meeting, user) -> dict:
     chat = list(
         ChatMessage.objects.filter(meeting=meeting).select_related("author").order_by("-id")[:50]
     )
-    is_chair = may_chair(user, meeting)
     poll_views = []
     for poll in polls:
         view = poll_json(poll)
         view["tally"] = live_tally(poll)
         if poll.is_closed:
             view["result"] = poll.result
-        view["voted"] = services.has_voted(user, poll)
-        view["eligible"] = bool(electorates.slots(user, poll)) if poll.is_open else False
         poll_views.append(view)
     data = {
         "seq": meeting.seq,
@@ -1003,17 +1008,6 @@ def snapshot(meeting, user) -> dict:
             for m in reversed(chat)
         ],
         "presence": presence(meeting),
-        "you": {
-            "id": user.pk,
-            "name": str(user),
-            "is_chair": is_chair,
-            "may_take_part": may_take_part(user, meeting),
-            # One vote per organisation: the bodies this person may cast it for.
-            "organizations": [
-                {"id": o.pk, "name": o.name}
-                for o in access.speaking_bodies(user, meeting.community)
-            ],
-        },
     }
     if speaker is not None:
         ends = order.floor_deadline(speaker.granted_at, rules_)
@@ -1025,9 +1019,59 @@ def snapshot(meeting, user) -> dict:
             "ends_at": ends.isoformat(),
             "seconds": rules_.speech_seconds,
         }
+    return data
+
+
+def personal_state(meeting, user, room: dict | None = None) -> dict:
+    """What only this user sees: who they are, whether they chair, and per poll of `room` (a
+    `room_state`, read now if not given) whether they have voted and may vote."""
+    meeting = Meeting.objects.select_related("community", "current_item").get(pk=meeting.pk)
+    is_chair = may_chair(user, meeting)
+    poll_ids = [p["id"] for p in room["polls"]] if room is not None else None
+    polls = Poll.objects.filter(agenda_item__meeting=meeting)
+    if poll_ids is not None:
+        polls = polls.filter(pk__in=poll_ids)
+    mine = {}
+    for poll in polls.order_by("id"):
+        mine[poll.pk] = {
+            "voted": services.has_voted(user, poll),
+            "eligible": bool(electorates.slots(user, poll)) if poll.is_open else False,
+        }
+    data = {
+        "you": {
+            "id": user.pk,
+            "name": str(user),
+            "is_chair": is_chair,
+            "may_take_part": may_take_part(user, meeting),
+            # One vote per organisation: the bodies this person may cast it for.
+            "organizations": [
+                {"id": o.pk, "name": o.name}
+                for o in access.speaking_bodies(user, meeting.community)
+            ],
+        },
+        "mine": mine,
+    }
     if is_chair:
         data["present"] = present_names(meeting)
     return data
+
+
+def personalise(room: dict, personal: dict) -> dict:
+    """One person's snapshot: the shared room with their own flags on each poll."""
+    mine = personal.get("mine", {})
+    polls = [
+        {**poll, **mine.get(poll["id"], {"voted": False, "eligible": False})}
+        for poll in room["polls"]
+    ]
+    data = {**room, **personal, "polls": polls}
+    data.pop("mine", None)
+    return data
+
+
+def enter(user, meeting, room: dict) -> dict:
+    """A socket joins: record the attendance and return this person's snapshot of `room`."""
+    join(user, meeting)
+    return personalise(room, personal_state(meeting, user, room))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -196,8 +196,10 @@ class MeetingConsumer(ProtocolConsumer):
         # Frames that arrive before the snapshot is out wait here, then follow it in order.
         self.pending = []
         self.hub = await RoomHub.attach(self.meeting.pk, self)
-        await database_sync_to_async(meetings.join)(self.user, self.meeting)
-        await self.send_snapshot()
+        room = await self.hub.room(self.language)
+        with translation.override(self.language):
+            snapshot = await database_sync_to_async(meetings.enter)(self.user, self.meeting, room)
+        await self._send_snapshot(snapshot)
         while self.pending:
             waiting, self.pending = self.pending, []
             for seq, frame in waiting:
@@ -209,6 +211,9 @@ class MeetingConsumer(ProtocolConsumer):
 
         with translation.override(self.language):
             snapshot = await database_sync_to_async(meetings.snapshot)(self.meeting, self.user)
+        await self._send_snapshot(snapshot)
+
+    async def _send_snapshot(self, snapshot: dict):
         self.is_chair = snapshot["you"]["is_chair"]
         self.delivered_seq = max(self.delivered_seq, snapshot["seq"])
         await self.send_json({"type": "snapshot", **snapshot})

@@ -23,6 +23,8 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
+CHECK_SECONDS = 30.0  # how often a quiet hub re-joins its group and compares seq with the log
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off while the channel layer is unreachable
 BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
 SESSION_GONE = object()  # a ballot's sender has logged out or been deactivated
 
@@ -54,6 +56,12 @@ class RoomHub:
         self.floor_timer = None
         self.ballots: list = []
         self.ballot_task = None
+        # The shared part of the snapshot, per language, valid until the next event or update.
+        self.room_cache: dict[str, dict] = {}
+        self.room_lock = asyncio.Lock()
+        self.version = 0
+        self.deliver_lock = asyncio.Lock()  # events go out one at a time, in seq order
+        self.watch = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -99,6 +107,7 @@ class RoomHub:
         await self.layer.group_add(group_name(self.meeting_id), self.channel)
         self.last_seq = await database_sync_to_async(self._current_seq)()
         self.task = asyncio.ensure_future(self._run())
+        self.watch = asyncio.ensure_future(self._watch())
 
     async def stop(self) -> None:
         await self.layer.group_discard(group_name(self.meeting_id), self.channel)
@@ -109,6 +118,8 @@ class RoomHub:
             # Ballots already sent are committed and answered, even as the last socket leaves.
             with contextlib.suppress(Exception):
                 await self.ballot_task
+        if self.watch is not None:
+            self.watch.cancel()
         if self.task is not None:
             # Wait for the cancelled receive to finish, so the layer's receive lock is released.
             self.task.cancel()
@@ -123,18 +134,57 @@ class RoomHub:
     # -- receiving ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        """Receive from the layer; if it fails (Redis restarted or unreachable), keep trying,
+        and once it answers, join the group again (a restarted Redis forgot it) and deliver
+        what was missed from the database. Every CHECK_SECONDS of quiet, do the same check."""
+        failures = 0
         while True:
             try:
+                if failures:
+                    await self._rejoin()
+                    failures = 0
+                # Never cancelled while waiting: channels_redis drops a channel's buffer then.
                 message = await self.layer.receive(self.channel)
                 if message.get("type") == "room.event":
-                    await self._on_event(message)
+                    async with self.deliver_lock:
+                        await self._on_event(message)
                 elif message.get("type") == "room.dirty":
                     self._on_dirty(message)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a bad message must not stop the room
-                logger.exception("room hub %s failed on a message", self.meeting_id)
-                await asyncio.sleep(0.1)
+            except Exception:  # the layer is down, or a bad message: the room must go on
+                if failures == 0:
+                    logger.exception("room hub %s: receiving failed", self.meeting_id)
+                await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+                failures += 1
+
+    async def _watch(self) -> None:
+        """Every CHECK_SECONDS: still in the group, and nothing in the log left undelivered."""
+        while True:
+            await asyncio.sleep(CHECK_SECONDS)
+            with contextlib.suppress(Exception):  # the receive loop deals with outages
+                await self._rejoin()
+
+    async def _rejoin(self) -> None:
+        """Be in the group again and catch up from the log (raises while the layer is down)."""
+        await self.layer.group_add(group_name(self.meeting_id), self.channel)
+        async with self.deliver_lock:
+            await self._repair()
+
+    async def _repair(self) -> None:
+        current = await database_sync_to_async(self._current_seq)()
+        if current > self.last_seq:
+            logger.warning(
+                "room hub %s: repairing events %s..%s from the log",
+                self.meeting_id, self.last_seq + 1, current,
+            )  # fmt: skip
+            for event in await database_sync_to_async(self._events_between)(
+                self.last_seq, current + 1
+            ):
+                await self._deliver(event)
+            # Figures may have moved too: send fresh presence and tallies.
+            self.dirty.update({("presence", None), ("tallies", None)})
+            self._schedule_flush()
 
     async def _on_event(self, message: dict) -> None:
         seq = message["seq"]
@@ -158,6 +208,7 @@ class RoomHub:
 
     async def _deliver(self, event: dict) -> None:
         self.last_seq = max(self.last_seq, event["seq"])
+        self._changed()
         frame = encode(
             {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
         )
@@ -174,6 +225,40 @@ class RoomHub:
         if event["kind"] in ("poll.closed", "poll.opened"):
             self.dirty.add(("tally", event["data"].get("id")))
             self._schedule_flush()
+
+    # -- the shared snapshot --------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self.version += 1
+        self.room_cache.clear()
+
+    async def room(self, language: str) -> dict:
+        """The room as everyone sees it (meetings.room_state), built once for many joiners.
+
+        A cached copy is never older than the last event or figure update this hub delivered;
+        the joiner is attached before it asks, so whatever changes later reaches it as frames.
+        """
+        cached = self.room_cache.get(language)
+        if cached is not None:
+            return cached
+        async with self.room_lock:
+            cached = self.room_cache.get(language)
+            if cached is not None:
+                return cached
+            version = self.version
+            state = await database_sync_to_async(self._build_room)(language)
+            if version == self.version:
+                self.room_cache[language] = state
+            return state
+
+    def _build_room(self, language: str) -> dict:
+        from django.utils import translation
+
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        with translation.override(language):
+            return meetings.room_state(Meeting(pk=self.meeting_id))
 
     # -- ballots: group commit ---------------------------------------------------------------
 
@@ -284,6 +369,7 @@ class RoomHub:
         except Exception:
             logger.exception("could not compute live figures for meeting %s", self.meeting_id)
             return
+        self._changed()
         for audience, frame in frames:
             for connection in list(self.connections):
                 if connection.hears(audience):
@@ -324,6 +410,12 @@ class RoomHub:
                 )  # fmt: skip
             )
         poll_ids = {poll for what, poll in dirty if what == "tally" and poll}
+        if ("tallies", None) in dirty:
+            poll_ids |= set(
+                Poll.objects.filter(
+                    agenda_item__meeting=meeting, status=Poll.Status.OPEN
+                ).values_list("pk", flat=True)
+            )
         for poll in Poll.objects.filter(pk__in=poll_ids).prefetch_related("choices"):
             frames.append(
                 (

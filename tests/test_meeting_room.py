@@ -371,3 +371,53 @@ async def test_it_adjourns_resumes_and_ends_over_the_socket(world, meeting):
         lambda: meeting.__class__.objects.get(pk=meeting.pk).minutes
     )()
     assert minutes.status == "draft"
+
+
+async def test_a_hub_that_lost_its_group_catches_up_from_the_log(world, meeting):
+    """What a Redis restart does: the layer forgets the group, so events reach nobody live.
+    The hub's next check joins again and delivers what it missed, in order."""
+    from realtime.hub import RoomHub, group_name
+
+    chair = world.cast["party_secretary"]
+    async with Room(world.cast["council_member"], meeting) as m:
+        hub = RoomHub.running()[meeting.pk]
+        await hub.layer.group_discard(group_name(meeting.pk), hub.channel)
+        for text in ("断线期间一", "断线期间二"):
+            await database_sync_to_async(meetings.send_chat)(chair, meeting, text)
+        assert await m.comm.receive_nothing(timeout=0.3) or (await m.frame())["type"] == "state"
+        await hub._rejoin()
+        first = await m.expect("event", "chat.message")
+        second = await m.expect("event", "chat.message")
+        assert [first["data"]["html"], second["data"]["html"]] == ["断线期间一", "断线期间二"]
+        assert second["seq"] == first["seq"] + 1
+        await database_sync_to_async(meetings.send_chat)(chair, meeting, "恢复之后")
+        assert (await m.expect("event", "chat.message"))["data"]["html"] == "恢复之后"
+
+
+async def test_a_hub_keeps_receiving_after_the_layer_fails(world, meeting, monkeypatch):
+    import realtime.hub as hub_module
+    from realtime.hub import RoomHub
+
+    monkeypatch.setattr(hub_module, "RETRY_SECONDS", (0.01,))
+    chair = world.cast["party_secretary"]
+    async with Room(world.cast["council_member"], meeting) as m:
+        hub = RoomHub.running()[meeting.pk]
+        real_receive, failures = hub.layer.receive, []
+
+        async def flaky(channel):
+            if len(failures) < 3:
+                failures.append(channel)
+                raise ConnectionError("the layer is down")
+            return await real_receive(channel)
+
+        # The receive loop is waiting already; restart it on the flaky layer.
+        hub.task.cancel()
+        monkeypatch.setattr(hub.layer, "receive", flaky)
+        hub.task = hub_module.asyncio.ensure_future(hub._run())
+        await database_sync_to_async(meetings.send_chat)(chair, meeting, "层断开时")
+        # Delivered from the log by the retry, even though the layer refused to receive it.
+        assert (await m.expect("event", "chat.message"))["data"]["html"] == "层断开时"
+        while len(failures) < 3:
+            await hub_module.asyncio.sleep(0.01)
+        await database_sync_to_async(meetings.send_chat)(chair, meeting, "层恢复了")
+        assert (await m.expect("event", "chat.message"))["data"]["html"] == "层恢复了"
