@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -208,8 +209,9 @@ def main(argv=None) -> int:
 
 def _commit() -> str:
     try:
-        return subprocess.run(  # noqa: S603,S607
-            ["git", "rev-parse", "--short", "HEAD"],
+        git = shutil.which("git") or "git"
+        return subprocess.run(  # noqa: S603
+            [git, "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             cwd=servers.ROOT,

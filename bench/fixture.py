@@ -141,6 +141,14 @@ def count(poll_id: int) -> dict:
     }
 
 
+def events(meeting_id: int, kind: str) -> dict:
+    """The seqs of a meeting's logged events of one kind: what clients must all end up with."""
+    from deliberation.models import MeetingEvent
+
+    rows = MeetingEvent.objects.filter(meeting_id=meeting_id, kind=kind).order_by("seq")
+    return {"seqs": list(rows.values_list("seq", flat=True))}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fixture")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,12 +158,17 @@ def main(argv=None) -> int:
     sub.add_parser("meeting")
     p = sub.add_parser("count")
     p.add_argument("--poll", type=int, required=True)
+    p = sub.add_parser("events")
+    p.add_argument("--meeting", type=int, required=True)
+    p.add_argument("--kind", required=True)
     args = parser.parse_args(argv)
     _django()
     if args.command == "setup":
         result = setup(args.n, args.out)
     elif args.command == "meeting":
         result = meeting()
+    elif args.command == "events":
+        result = events(args.meeting, args.kind)
     else:
         result = count(args.poll)
     print(json.dumps(result))

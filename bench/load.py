@@ -37,6 +37,7 @@ class Client:
     __slots__ = (
         "index", "url", "cookie", "origin", "ws", "task", "seq", "lost", "disorder", "arrivals",
         "snapshot", "acks", "tallies", "closed_at", "closed", "opened_poll", "marks", "errors",
+        "seen", "resuming",
     )  # fmt: skip
 
     def __init__(self, index: int, url: str, cookie: str, origin: str):
@@ -47,6 +48,8 @@ class Client:
         self.arrivals: dict[int, float] = {}
         self.acks: dict[int, asyncio.Future] = {}
         self.marks: dict[int, int] = {}  # seq -> broadcast number (read by the sender only)
+        self.seen: set[int] | None = None  # every event seq received (fault runs only)
+        self.resuming = False
 
     async def join(self) -> tuple[float, float]:
         """Open the socket and wait for the snapshot: (open seconds, snapshot seconds)."""
@@ -75,6 +78,8 @@ class Client:
                 kind = frame["type"]
                 if kind == "event":
                     seq = frame["seq"]
+                    if self.seen is not None:
+                        self.seen.add(seq)
                     if seq <= self.seq:
                         self.disorder += 1
                         continue
@@ -101,11 +106,25 @@ class Client:
                     elif kind == "error":
                         self.errors += 1
                 elif kind == "snapshot":
-                    self.seq = max(self.seq, frame["seq"])
+                    if not self.resuming:
+                        self.seq = max(self.seq, frame["seq"])
                     if not self.snapshot.done():
                         self.snapshot.set_result(now)
         except Exception:  # noqa: BLE001,S110 - a dropped socket shows up as missing events
             pass
+
+    async def rejoin(self, url: str, origin: str) -> None:
+        """Connect again (to `url`) and `resume` from the last seq this client holds."""
+        if self.task is not None:
+            self.task.cancel()
+        self.url, self.origin, self.resuming = url, origin, True
+        await self.join()
+        self.resuming = False
+        _at, answer = await asyncio.wait_for(
+            self.request({"id": -1, "type": "resume", "since": self.seq}), OPEN_TIMEOUT
+        )
+        if answer["type"] != "ack":
+            raise RuntimeError(f"resume refused: {answer}")
 
     def request(self, message: dict) -> asyncio.Future:
         """Send a message; the future resolves to (arrival time, ack or error frame)."""
@@ -138,7 +157,9 @@ class Room:
 
     def _client(self, index: int, cookie: str) -> Client:
         port = self.ports[index % len(self.ports)]
-        return Client(index, f"ws://127.0.0.1:{port}{self.path}", cookie, f"http://127.0.0.1:{port}")
+        return Client(
+            index, f"ws://127.0.0.1:{port}{self.path}", cookie, f"http://127.0.0.1:{port}"
+        )
 
     def next_id(self) -> int:
         self.ids += 1

@@ -69,7 +69,8 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not listen on {port} in {STARTUP_SECONDS} s") from None
+                limit = f"{what} did not listen on {port} in {STARTUP_SECONDS} s"
+                raise RuntimeError(limit) from None
             time.sleep(0.1)
 
 
@@ -128,7 +129,8 @@ def start(name: str, argv: list[str] | str, env: dict, port: int, workdir: Path)
         wait_for_port(port, proc, name)
     except RuntimeError as error:
         process.stop()
-        raise RuntimeError(f"{error}; its log:\n{log.read_text(errors='replace')[-3000:]}") from None
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{error}; its log:\n{tail}") from None
     return process
 
 
@@ -231,4 +233,5 @@ def start_redis(workdir: Path) -> tuple[Process, str]:
 
 def start_bare(workdir: Path) -> Process:
     port = free_port()
-    return start("bare", [sys.executable, "-m", "bench.bare", "--port", str(port)], dict(os.environ), port, workdir)
+    argv = [sys.executable, "-m", "bench.bare", "--port", str(port)]
+    return start("bare", argv, dict(os.environ), port, workdir)

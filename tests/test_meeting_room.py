@@ -302,7 +302,8 @@ async def test_it_encodes_each_event_once_and_filters_by_audience():
     hub = RoomHub(1)
     people = [Connection(1, chair=True), Connection(2), Connection(3)]
     hub.connections = set(people)
-    await hub._deliver({"seq": 1, "kind": "chat.message", "data": {"html": "你好"}, "audience": "all"})
+    hello = {"seq": 1, "kind": "chat.message", "data": {"html": "你好"}, "audience": "all"}
+    await hub._deliver(hello)
     await hub._deliver({"seq": 2, "kind": "x", "data": {}, "audience": "chair"})
     await hub._deliver({"seq": 3, "kind": "y", "data": {}, "audience": "user:3"})
     assert people[0].frames[0] is people[1].frames[0] is people[2].frames[0]
