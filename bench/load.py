@@ -114,14 +114,18 @@ class Client:
             pass
 
     async def rejoin(self, url: str, origin: str) -> None:
-        """Connect again (to `url`) and `resume` from the last seq this client holds."""
+        """Connect again (to `url`) and `resume` from the last seq this client held before."""
         if self.task is not None:
             self.task.cancel()
+        # Events newer than the snapshot can arrive before the resume is sent: ask from here.
+        since = self.seq
         self.url, self.origin, self.resuming = url, origin, True
-        await self.join()
-        self.resuming = False
+        try:
+            await self.join()
+        finally:
+            self.resuming = False
         _at, answer = await asyncio.wait_for(
-            self.request({"id": -1, "type": "resume", "since": self.seq}), OPEN_TIMEOUT
+            self.request({"id": -1, "type": "resume", "since": since}), OPEN_TIMEOUT
         )
         if answer["type"] != "ack":
             raise RuntimeError(f"resume refused: {answer}")
