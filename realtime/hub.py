@@ -23,6 +23,9 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
+# Coalesced updates go to every socket, so in a big room they are spaced further apart: at most
+# this many such frames a second per room and process (5,000 sockets: one update per 2.5 s).
+FIGURE_FRAMES_PER_SECOND = 2000
 CHECK_SECONDS = 30.0  # how often a quiet hub re-joins its group and compares seq with the log
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off while the channel layer is unreachable
 BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
@@ -356,7 +359,8 @@ class RoomHub:
     def _schedule_flush(self) -> None:
         if self.flush_handle is not None:
             return
-        wait = max(0.0, self.last_flush + COALESCE_SECONDS - time.monotonic())
+        spacing = max(COALESCE_SECONDS, len(self.connections) / FIGURE_FRAMES_PER_SECOND)
+        wait = max(0.0, self.last_flush + spacing - time.monotonic())
         loop = asyncio.get_running_loop()
         self.flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self._flush()))
 
