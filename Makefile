@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format messages serve clean
+.PHONY: run test bench lint format messages serve clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || test -n "$(PYTHON)" || { echo "Gongzhi needs Python 3.11 (python3.11 not found)." >&2; exit 1; }
@@ -31,6 +31,12 @@ run: $(VENV)/.runtime
 ## test: set up and run the whole test suite
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: live rooms against a bare WebSocket server, N = 100, 1,000 and 5,000, plus the fault
+## runs; writes bench/results/ and the table in docs/benchmarks.md (about 15 minutes)
+BENCH_ARGS ?= --n 100,1000,5000 --servers bare,one,two --faults
+bench: $(VENV)/.dev
+	$(PY) -m bench $(BENCH_ARGS) --doc docs/benchmarks.md
 
 ## lint: ruff's checks and format check, as CI runs them
 lint: $(VENV)/.dev

@@ -152,6 +152,36 @@ def all_targets_met(results: dict) -> bool:
     return all(met is not False for _what, met, _detail in targets(results))
 
 
+def correctness(results: dict) -> list[str]:
+    """What must hold at any N, whatever the timings: the smoke run (CI) fails on these."""
+    problems = []
+    for run in results["runs"]:
+        where = f"{run['server']} N={run['n']}"
+        for path in (
+            "join_ramp.failures",
+            "join_storm.failures",
+            "integrity.lost",
+            "integrity.out_of_order",
+            "integrity_after_vote.lost",
+            "vote.refused",
+        ):
+            if get(run, path):
+                problems.append(f"{where}: {path} = {get(run, path)}")
+        for rate in ("1", "5"):
+            if get(run, f"broadcast.{rate}.missing"):
+                problems.append(f"{where}: broadcast {rate}/s left events undelivered")
+        if not get(run, "vote.tally_exact"):
+            problems.append(f"{where}: the tally was not exact")
+        if not get(run, "vote.result_to_all"):
+            problems.append(f"{where}: not every client got the result")
+        if not run.get("alive", True):
+            problems.append(f"{where}: a server died")
+    for fault in results.get("faults", []):
+        if not fault.get("ok"):
+            problems.append(f"fault {fault['name']}: {fault['summary']}")
+    return problems  # fmt: skip
+
+
 def markdown(results: dict) -> str:
     runs = _runs(results)
     counts = sorted({n for _kind, n in runs})

@@ -125,7 +125,9 @@ def directives(block: list) -> list[list[str]]:
 def test_the_procfile_names_release_web_and_tick():
     processes = read_procfile()
     assert {"release", "web", "tick"} <= processes.keys()
-    assert "$PORT" in shlex.split(processes["web"])
+    web = shlex.split(processes["web"])
+    # It listens on 127.0.0.1 only, on the port the supervisor gives it.
+    assert "tcp:port=$PORT:interface=127.0.0.1:backlog=4096" in web
     assert "manage.py migrate --noinput" in processes["release"]
 
 
