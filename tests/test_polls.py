@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
 from django.utils import timezone, translation
 
@@ -608,3 +609,23 @@ def test_it_writes_no_choice_and_no_ballot_id_to_the_audit_log(world, decision):
         assert "abstain" not in written
         assert str(ballot.pk) not in written
         assert event.object_type.model_class() is Poll
+
+
+# Everyone at once (the live room's group commit) -------------------------------------------
+
+
+@pytest.mark.parametrize("electorate", ["residents", "households", "body", "owners"])
+def test_it_finds_many_voters_slots_at_once_exactly_as_one_by_one(world, electorate, monkeypatch):
+    register.record_ownership(
+        world.admin, world.estate.units.get(number="201"), world.cast["owner"]
+    )
+    extra = {"body": world.orgs[Kind.COUNCIL]} if electorate == "body" else {}
+    if electorate == "owners":
+        extra["estate"] = world.estate
+    poll = in_memory_poll(world, electorate, **extra)
+    people = [world.cast[n] for n in CAST] + [AnonymousUser()]
+    one_by_one = [electorates.slots(p, poll) for p in people]
+    monkeypatch.setattr(electorates, "CHUNK", 3)  # several IN (...) lists in one call
+    together = electorates.slots_many(poll, [(p, None) for p in people])
+    assert together == one_by_one
+    assert any(together) and not all(together)
