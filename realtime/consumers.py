@@ -283,14 +283,20 @@ class MeetingConsumer(ProtocolConsumer):
         """Run a service on behalf of this user and answer with ack or error."""
         from django.core.exceptions import PermissionDenied, ValidationError
 
-        if not await database_sync_to_async(self._session_alive)():
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
+        def checked():
+            # The session check and the service in one trip to the database thread.
+            if not self._session_alive():
+                return SESSION_GONE
+            return call(self.user, self.meeting, *args)
+
         try:
             with translation.override(self.language):
-                result = await database_sync_to_async(call)(self.user, self.meeting, *args)
+                result = await database_sync_to_async(checked)()
         except (PermissionDenied, ValidationError) as error:
             result = error
+        if result is SESSION_GONE:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         await self.reply(message, result, ack)
 
     async def reply(self, message, result, ack=None):

@@ -28,6 +28,9 @@ COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
 FIGURE_FRAMES_PER_SECOND = 2000
 CHECK_SECONDS = 30.0  # how often a quiet hub re-joins its group and compares seq with the log
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off while the channel layer is unreachable
+# Let the event loop write what was queued after this many sockets, so the first sockets get
+# the frame while the hub is still handing it to the rest (pipelining, not one long loop).
+YIELD_EVERY = 100
 BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
 SESSION_GONE = object()  # a ballot's sender has logged out or been deactivated
 
@@ -216,9 +219,11 @@ class RoomHub:
             {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
         )
         audience = event.get("audience", "all")
-        for connection in list(self.connections):
+        for index, connection in enumerate(list(self.connections), 1):
             if connection.hears(audience):
                 await self._push(connection, event["seq"], frame, event["kind"])
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
         if event["kind"] == "floor.granted":
             self._arm_floor_timer(event["data"].get("ends_at"))
         elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):
@@ -281,8 +286,13 @@ class RoomHub:
     async def _commit_ballots(self) -> None:
         while self.ballots:
             batch, self.ballots = self.ballots[:BALLOT_BATCH], self.ballots[BALLOT_BATCH:]
+            started = time.perf_counter()
             try:
                 outcomes = await database_sync_to_async(self._cast_batch)(batch)
+                logger.debug(
+                    "room %s: %d ballots committed in %.0f ms", self.meeting_id, len(batch),
+                    (time.perf_counter() - started) * 1000,
+                )  # fmt: skip
             except Exception as error:  # noqa: BLE001 - every waiting voter must hear back
                 logger.exception("room %s: a batch of ballots failed", self.meeting_id)
                 outcomes = [error] * len(batch)
@@ -375,9 +385,11 @@ class RoomHub:
             return
         self._changed()
         for audience, frame in frames:
-            for connection in list(self.connections):
+            for index, connection in enumerate(list(self.connections), 1):
                 if connection.hears(audience):
                     await self._push(connection, None, frame)
+                if index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
 
     async def _push(self, connection, seq, frame: str, kind: str | None = None) -> None:
         """One socket's write; a socket that fails is the consumer's to close, not the room's."""
