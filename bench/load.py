@@ -232,8 +232,12 @@ class Room:
             await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
         done, _pending = await asyncio.wait(acks, timeout=SETTLE_TIMEOUT)
         refused = sum(1 for a in done if a.result()[1]["type"] != "ack") + len(_pending)
-        await self._until(lambda: len(self.chair.marks) >= count, SETTLE_TIMEOUT)
-        seqs = {seq: mark for seq, mark in self.chair.marks.items() if seq > first_seq}
+        def mine():
+            return {seq: mark for seq, mark in self.chair.marks.items() if seq > first_seq}
+
+        # Every line this phase sent (and the server accepted) has come back to the chair.
+        await self._until(lambda: len(mine()) >= count - refused, SETTLE_TIMEOUT)
+        seqs = mine()
         last_seq = max(seqs, default=first_seq)
         await self._until(lambda: all(c.seq >= last_seq for c in clients), SETTLE_TIMEOUT)
         per_delivery, to_last, missing = [], [], 0

@@ -1,9 +1,9 @@
 """A quick probe for profiling one Gongzhi process: join N clients, broadcast at 5 a second,
-print the CPU per delivered frame, and optionally record both phases with py-spy.
+print the CPU per delivered frame, run a vote burst, and optionally record each phase with py-spy.
 
     python -m bench.probe 2000 [--spy DIR]
 
-py-spy (pip install py-spy) writes DIR/join.raw and DIR/broadcast.raw, collapsed stacks that
+py-spy writes DIR/join.raw, DIR/broadcast.raw and DIR/vote.raw, collapsed stacks that
 flamegraph tools read. This is how the causes in docs/benchmarks.md were found.
 """
 
@@ -67,6 +67,12 @@ def main() -> None:
                 spy.wait()
             print(f"broadcast: {sent}")
             print(f"server CPU per delivered frame: {cpu * 1e6 / sent['deliveries']:.1f} µs")
+            spy = _spy(web.proc.pid, spy_dir / "vote.raw", 12) if spy_dir else None
+            vote = await room.vote_burst()
+            if spy:
+                spy.terminate()
+                spy.wait()
+            print(f"vote: {vote}")
             await room.close_all()
             await room.chair.close()
 
