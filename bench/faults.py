@@ -173,10 +173,6 @@ def daphne_death(site, n: int) -> dict:
             committed = await asyncio.to_thread(_committed_seqs, site, meeting)
             settled = await _await_everyone(clients, committed)
             missing_on_survivor = _seen_all([c for c in clients if c not in on_dead], committed)
-            if os.environ.get("BENCH_DEBUG"):
-                for c in clients:
-                    if committed - c.seen:
-                        print("missing", c.index, c in on_dead, sorted(committed - c.seen), c.seq)
             await room.close_all()
             await room.chair.close()
             return {

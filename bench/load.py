@@ -77,25 +77,10 @@ class Client:
                 frame = json.loads(raw)
                 kind = frame["type"]
                 if kind == "event":
-                    seq = frame["seq"]
-                    if self.seen is not None:
-                        self.seen.add(seq)
-                    if seq <= self.seq:
-                        self.disorder += 1
-                        continue
-                    if seq > self.seq + 1:
-                        self.lost += seq - self.seq - 1
-                    self.seq = seq
-                    self.arrivals[seq] = now
-                    what = frame["kind"]
-                    if what == "chat.message":
-                        mark = MARK.search(frame["data"].get("html", ""))
-                        if mark:
-                            self.marks[seq] = int(mark.group(1))
-                    elif what == "poll.opened":
-                        self.opened_poll = frame["data"]
-                    elif what == "poll.closed":
-                        self.closed_at, self.closed = now, frame["data"]
+                    self._event(frame, now)
+                elif kind == "events":  # a busy server sends waiting events together
+                    for item in frame["events"]:
+                        self._event(item, now)
                 elif kind == "state":
                     if frame.get("kind") == "tally":
                         self.tallies += 1
@@ -129,6 +114,27 @@ class Client:
         )
         if answer["type"] != "ack":
             raise RuntimeError(f"resume refused: {answer}")
+
+    def _event(self, frame: dict, now: float) -> None:
+        seq = frame["seq"]
+        if self.seen is not None:
+            self.seen.add(seq)
+        if seq <= self.seq:
+            self.disorder += 1
+            return
+        if seq > self.seq + 1:
+            self.lost += seq - self.seq - 1
+        self.seq = seq
+        self.arrivals[seq] = now
+        what = frame["kind"]
+        if what == "chat.message":
+            mark = MARK.search(frame["data"].get("html", ""))
+            if mark:
+                self.marks[seq] = int(mark.group(1))
+        elif what == "poll.opened":
+            self.opened_poll = frame["data"]
+        elif what == "poll.closed":
+            self.closed_at, self.closed = now, frame["data"]
 
     def request(self, message: dict) -> asyncio.Future:
         """Send a message; the future resolves to (arrival time, ack or error frame)."""
@@ -232,6 +238,7 @@ class Room:
             await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
         done, _pending = await asyncio.wait(acks, timeout=SETTLE_TIMEOUT)
         refused = sum(1 for a in done if a.result()[1]["type"] != "ack") + len(_pending)
+
         def mine():
             return {seq: mark for seq, mark in self.chair.marks.items() if seq > first_seq}
 

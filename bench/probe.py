@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from bench.load import Room
 
 
 def _spy(pid: int, out: Path, seconds: int) -> subprocess.Popen | None:
-    binary = shutil.which("py-spy")
+    binary = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if binary is None:
         raise SystemExit("py-spy is not installed (pip install py-spy)")
     argv = [binary, "record", "-p", str(pid), "-o", str(out), "--format", "raw"]
@@ -67,11 +68,10 @@ def main() -> None:
                 spy.wait()
             print(f"broadcast: {sent}")
             print(f"server CPU per delivered frame: {cpu * 1e6 / sent['deliveries']:.1f} µs")
-            spy = _spy(web.proc.pid, spy_dir / "vote.raw", 12) if spy_dir else None
+            spy = _spy(web.proc.pid, spy_dir / "vote.raw", 6) if spy_dir else None
             vote = await room.vote_burst()
             if spy:
-                spy.terminate()
-                spy.wait()
+                spy.wait()  # py-spy writes its recording only when its time is up
             print(f"vote: {vote}")
             await room.close_all()
             await room.chair.close()

@@ -202,8 +202,8 @@ class MeetingConsumer(ProtocolConsumer):
         await self._send_snapshot(snapshot)
         while self.pending:
             waiting, self.pending = self.pending, []
-            for seq, frame in waiting:
-                await self._write(seq, frame)
+            for seqs, frame in waiting:
+                await self._write(seqs, frame)
         self.pending = None
 
     async def send_snapshot(self):
@@ -227,27 +227,38 @@ class MeetingConsumer(ProtocolConsumer):
             return self.is_chair
         return audience == f"user:{self.user.pk}"
 
-    async def push(self, seq, frame: str, kind: str | None = None) -> None:
+    async def push(self, seqs, frame: str, kinds=frozenset()) -> None:
         """Write one encoded frame; numbered events only once each and in order.
 
+        `seqs` is (first, last, items) for a frame of numbered events, None for a state frame.
         The write goes straight to daphne's socket buffer (no queue, no task per connection).
         ASGI offers no backpressure, so a reader that stops reading is bounded by daphne's
         ping timeout, which closes it (docs/protocol.md); it then resumes from its last seq.
         """
-        if kind in ("chair.handed", "agenda.current", "meeting.status"):
+        if kinds & {"chair.handed", "agenda.current", "meeting.status"}:
             # Who chairs may have changed: the audience filter must follow at once.
             asyncio.ensure_future(self._refresh_chair())
         if self.pending is not None:
-            self.pending.append((seq, frame))
+            self.pending.append((seqs, frame))
             return
-        await self._write(seq, frame)
+        await self._write(seqs, frame)
 
-    async def _write(self, seq, frame: str) -> None:
-        if seq is not None:
-            if seq <= self.delivered_seq:
-                return
-            self.delivered_seq = seq
-        await self.send(text_data=frame)
+    async def _write(self, seqs, frame: str) -> None:
+        if seqs is None:
+            await self.send(text_data=frame)
+            return
+        first, last, items = seqs
+        if last <= self.delivered_seq:
+            return  # the snapshot or a resume already had these
+        if first > self.delivered_seq:
+            self.delivered_seq = last
+            await self.send(text_data=frame)
+            return
+        # Some of the batch went out already (a resume overlapped it): send the rest singly.
+        for item in items:
+            if item["seq"] > self.delivered_seq:
+                self.delivered_seq = item["seq"]
+                await self.send_json({"type": "event", **item})
 
     async def _refresh_chair(self):
         from deliberation import meetings

@@ -9,6 +9,7 @@ becomes at most one update per `COALESCE_SECONDS`, computed once per process.
 """
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -31,6 +32,10 @@ RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off while the channel layer is
 # Let the event loop write what was queued after this many sockets, so the first sockets get
 # the frame while the hub is still handing it to the rest (pipelining, not one long loop).
 YIELD_EVERY = 100
+# A hub that falls behind sends the events waiting for it together, as one `events` frame per
+# socket (at most this many in one frame): frames per second stay within what a process can
+# write, however fast events come.
+BATCH_EVENTS = 50
 BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
 SESSION_GONE = object()  # a ballot's sender has logged out or been deactivated
 
@@ -66,7 +71,9 @@ class RoomHub:
         self.room_cache: dict[str, dict] = {}
         self.room_lock = asyncio.Lock()
         self.version = 0
-        self.deliver_lock = asyncio.Lock()  # events go out one at a time, in seq order
+        self.deliver_lock = asyncio.Lock()  # events are queued one at a time, in seq order
+        self.inbox: collections.deque = collections.deque()  # numbered events not yet sent
+        self.sending = None
         self.watch = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -187,7 +194,7 @@ class RoomHub:
             for event in await database_sync_to_async(self._events_between)(
                 self.last_seq, current + 1
             ):
-                await self._deliver(event)
+                self._enqueue(event)
             # Figures may have moved too: send fresh presence and tallies.
             self.dirty.update({("presence", None), ("tallies", None)})
             self._schedule_flush()
@@ -199,8 +206,8 @@ class RoomHub:
         if seq > self.last_seq + 1:
             missed = await database_sync_to_async(self._events_between)(self.last_seq, seq)
             for event in missed:
-                await self._deliver(event)
-        await self._deliver(message)
+                self._enqueue(event)
+        self._enqueue(message)
 
     def _events_between(self, after: int, before: int) -> list[dict]:
         from deliberation.models import MeetingEvent
@@ -212,27 +219,58 @@ class RoomHub:
             {"seq": e.seq, "kind": e.kind, "data": e.data, "audience": e.audience} for e in rows
         ]
 
-    async def _deliver(self, event: dict) -> None:
-        self.last_seq = max(self.last_seq, event["seq"])
+    def _enqueue(self, event: dict) -> None:
+        """Queue a numbered event for sending, once, in order; the sender drains the queue."""
+        if event["seq"] <= self.last_seq:
+            return
+        self.last_seq = event["seq"]
         self._changed()
-        frame = encode(
-            {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
-        )
-        audience = event.get("audience", "all")
+        self.inbox.append(event)
+        if self.sending is None or self.sending.done():
+            self.sending = asyncio.ensure_future(self._send_queued())
+
+    async def _send_queued(self) -> None:
+        while self.inbox:
+            batch = [self.inbox.popleft()]
+            if batch[0].get("audience", "all") == "all":
+                while (
+                    self.inbox
+                    and self.inbox[0].get("audience", "all") == "all"
+                    and len(batch) < BATCH_EVENTS
+                ):
+                    batch.append(self.inbox.popleft())
+            try:
+                await self._deliver(batch)
+            except Exception:  # noqa: BLE001 - the clients resume from the log; keep sending
+                logger.exception("room hub %s: sending events failed", self.meeting_id)
+
+    async def _deliver(self, events: list[dict]) -> None:
+        """Send events (of one audience, in seq order) to every socket that hears them: one
+        `event` frame, or one `events` frame for several, encoded once for all sockets."""
+        self._changed()
+        items = [{"seq": e["seq"], "kind": e["kind"], "data": e["data"]} for e in events]
+        if len(items) == 1:
+            frame = encode({"type": "event", **items[0]})
+        else:
+            frame = encode({"type": "events", "events": items})
+        audience = events[0].get("audience", "all")
+        first, last = items[0]["seq"], items[-1]["seq"]
+        kinds = {e["kind"] for e in events}
         for index, connection in enumerate(list(self.connections), 1):
             if connection.hears(audience):
-                await self._push(connection, event["seq"], frame, event["kind"])
+                await self._push(connection, (first, last, items), frame, kinds)
             if index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-        if event["kind"] == "floor.granted":
-            self._arm_floor_timer(event["data"].get("ends_at"))
-        elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):
-            if self.floor_timer is not None:
-                self.floor_timer.cancel()
-                self.floor_timer = None
-        if event["kind"] in ("poll.closed", "poll.opened"):
-            self.dirty.add(("tally", event["data"].get("id")))
-            self._schedule_flush()
+        for event in events:
+            if event["kind"] == "floor.granted":
+                self._arm_floor_timer(event["data"].get("ends_at"))
+            elif event["kind"] in ("floor.ended", "meeting.status", "agenda.current"):
+                if self.floor_timer is not None:
+                    self.floor_timer.cancel()
+                    self.floor_timer = None
+            if event["kind"] in ("poll.closed", "poll.opened"):
+                self.dirty.add(("tally", event["data"].get("id")))
+                self._schedule_flush()
 
     # -- the shared snapshot --------------------------------------------------------------------
 
@@ -391,10 +429,13 @@ class RoomHub:
                 if index % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
 
-    async def _push(self, connection, seq, frame: str, kind: str | None = None) -> None:
-        """One socket's write; a socket that fails is the consumer's to close, not the room's."""
+    async def _push(self, connection, seqs, frame: str, kinds=frozenset()) -> None:
+        """One socket's write; a socket that fails is the consumer's to close, not the room's.
+
+        `seqs` is (first, last, items) for numbered events, None for a coalesced state frame.
+        """
         try:
-            await connection.push(seq, frame, kind)
+            await connection.push(seqs, frame, kinds)
         except Exception:  # noqa: BLE001 - one broken socket must not stop the others
             logger.debug("room %s: a write failed", self.meeting_id, exc_info=True)
 

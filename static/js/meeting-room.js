@@ -402,6 +402,9 @@ function connect() {
       case "event":
         onEvent(frame);
         break;
+      case "events": // several numbered events at once, in order (a busy room)
+        for (const event of frame.events) onEvent(event);
+        break;
       case "state":
         onState(frame);
         break;
