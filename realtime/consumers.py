@@ -68,6 +68,17 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
     async def authorize(self) -> bool:
         raise NotImplementedError
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler: a trip to the
+        # database thread for every frame, which made a burst of frames queue behind whatever
+        # that thread was doing (a fifth of the server's time in a 5,000-ballot burst,
+        # docs/benchmarks.md). These handlers reach the database only through
+        # database_sync_to_async, which closes stale connections around each call anyway.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+            return
+        await super().dispatch(message)
+
     async def on_open(self):
         """Called once the socket is accepted: join groups, send the first snapshot."""
 
