@@ -255,15 +255,16 @@ class MeetingConsumer(ProtocolConsumer):
         await self._write(seqs, frame)
 
     async def _write(self, seqs, frame: str) -> None:
+        # Straight to the ASGI send (what self.send wraps): thousands of these per event.
         if seqs is None:
-            await self.send(text_data=frame)
+            await self.base_send({"type": "websocket.send", "text": frame})
             return
         first, last, items = seqs
         if last <= self.delivered_seq:
             return  # the snapshot or a resume already had these
         if first > self.delivered_seq:
             self.delivered_seq = last
-            await self.send(text_data=frame)
+            await self.base_send({"type": "websocket.send", "text": frame})
             return
         # Some of the batch went out already (a resume overlapped it): send the rest singly.
         for item in items:

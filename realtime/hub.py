@@ -268,7 +268,8 @@ class RoomHub:
                 if self.floor_timer is not None:
                     self.floor_timer.cancel()
                     self.floor_timer = None
-            if event["kind"] in ("poll.closed", "poll.opened"):
+            if event["kind"] == "poll.opened":
+                # A closed poll's event carries its result; only an opened one needs a tally.
                 self.dirty.add(("tally", event["data"].get("id")))
                 self._schedule_flush()
 
