@@ -33,7 +33,7 @@ test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: live rooms against a bare WebSocket server, N = 100, 1,000 and 5,000, plus the fault
-## runs; writes bench/results/ and the table in docs/benchmarks.md (about 15 minutes)
+## runs; writes bench/results/ and the table in docs/benchmarks.md (about 10 minutes)
 BENCH_ARGS ?= --n 100,1000,5000 --servers bare,one,two --faults
 bench: $(VENV)/.dev
 	$(PY) -m bench $(BENCH_ARGS) --doc docs/benchmarks.md

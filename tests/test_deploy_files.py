@@ -257,4 +257,6 @@ def test_the_doc_points_at_the_procfile_and_the_measurements():
     doc = DOC.read_text()
     assert "deploy/Procfile" in doc
     assert "First version" not in doc
-    assert doc.rstrip().endswith("## Measured: benchmarks and failures\n\nSee docs/benchmarks.md.")
+    measured = doc.split("## Measured: benchmarks and failures", 1)[1]
+    assert "(benchmarks.md)" in measured and "deploy/Procfile" in measured
+    assert "Redis killed" in measured and "daphne processes killed" in measured
