@@ -18,7 +18,8 @@ VARIABLES = [
     "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL", "REDIS_URL", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_HSTS_SECONDS",
     "DJANGO_HSTS_PRELOAD", "DJANGO_BEHIND_TLS_PROXY", "SQLITE_BUSY_TIMEOUT",
-    "WEBSOCKET_MAX_FRAME_BYTES", "DJANGO_EMAIL_BACKEND", "EMAIL_PORT",
+    "WEBSOCKET_MAX_FRAME_BYTES", "DJANGO_EMAIL_BACKEND", "EMAIL_PORT", "DATABASE_POOL_SIZE",
+    "DATABASE_CONN_MAX_AGE",
 ]  # fmt: skip
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -155,6 +156,17 @@ def test_it_uses_postgresql_from_database_url(load):
         5433,
         "gongzhi",
     )
+
+
+def test_it_pools_postgresql_connections_and_keeps_the_sqlite_one(load):
+    url = "postgres://u:p@db.internal:5433/gongzhi"
+    database = load(DJANGO_DEBUG="1", DATABASE_URL=url)["DATABASES"]["default"]
+    assert database["OPTIONS"]["pool"]["max_size"] == 8
+    assert database.get("CONN_MAX_AGE", 0) == 0  # Django refuses a pool with persistent ones
+    database = load(DJANGO_DEBUG="1", DATABASE_URL=url, DATABASE_POOL_SIZE="0")["DATABASES"]
+    assert "pool" not in database["default"].get("OPTIONS", {})
+    sqlite = load(DJANGO_DEBUG="1")["DATABASES"]["default"]
+    assert sqlite["CONN_MAX_AGE"] == 600 and sqlite["CONN_HEALTH_CHECKS"]
 
 
 def test_it_refuses_an_unsupported_database_url(load):
