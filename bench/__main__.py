@@ -101,13 +101,7 @@ def run_gongzhi(kind: str, n: int, site: servers.Site) -> dict:
             for i in range(2 if kind == "two" else 1)
         ]
         started.extend(webs)
-        meeting = site.fixture("meeting")["meeting"]
-        room = Room(
-            [w.port for w in webs],
-            f"/ws/meetings/{meeting}/",
-            site.people["chair"],
-            site.people["residents"],
-        )
+        room = Room.new_meeting(site, [w.port for w in webs])
         figures = asyncio.run(measure(webs, room, n))
         figures["database"] = site.fixture("count", "--poll", str(figures["vote"]["poll"]))
         vote = figures["vote"]

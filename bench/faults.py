@@ -51,19 +51,24 @@ async def _await_everyone(clients, seqs, timeout=SETTLE_TIMEOUT) -> float | None
     return time.perf_counter() - started
 
 
-def redis_restart(site, n: int) -> dict:
+def _two_processes(site, name: str):
+    """The bench's own Redis and two daphne processes sharing it."""
     redis, redis_url = servers.start_redis(site.workdir)
+    try:
+        webs = [site.web(f"{name}{i}", servers.free_port(), redis_url) for i in range(2)]
+    except Exception:
+        redis.stop()
+        raise
+    return redis, webs
+
+
+def redis_restart(site, n: int) -> dict:
+    redis, webs = _two_processes(site, "fault-r")
     redis_port = redis.port
-    webs = [site.web(f"fault-r{i}", servers.free_port(), redis_url) for i in range(2)]
     started = [redis, *webs]
     try:
-        meeting = site.fixture("meeting")["meeting"]
-        room = Room(
-            [w.port for w in webs],
-            f"/ws/meetings/{meeting}/",
-            site.people["chair"],
-            site.people["residents"],
-        )
+        room = Room.new_meeting(site, [w.port for w in webs])
+        meeting = room.meeting
 
         async def run():
             await room.open_chair()
@@ -130,17 +135,11 @@ def redis_restart(site, n: int) -> dict:
 
 
 def daphne_death(site, n: int) -> dict:
-    redis, redis_url = servers.start_redis(site.workdir)
-    webs = [site.web(f"fault-d{i}", servers.free_port(), redis_url) for i in range(2)]
+    redis, webs = _two_processes(site, "fault-d")
     started = [redis, *webs]
     try:
-        meeting = site.fixture("meeting")["meeting"]
-        room = Room(
-            [w.port for w in webs],
-            f"/ws/meetings/{meeting}/",
-            site.people["chair"],
-            site.people["residents"],
-        )
+        room = Room.new_meeting(site, [w.port for w in webs])
+        meeting = room.meeting
         survivor = f"ws://127.0.0.1:{webs[0].port}/ws/meetings/{meeting}/"
 
         async def run():

@@ -164,6 +164,17 @@ class Room:
     clients: list[Client] = field(default_factory=list)
     chair: Client | None = None
     ids: int = 0
+    meeting: int = 0
+
+    @classmethod
+    def new_meeting(cls, site, ports: list[int]) -> "Room":
+        """A fresh live meeting on the bench's site, entered through these server ports."""
+        meeting = site.fixture("meeting")["meeting"]
+        room = cls(
+            ports, f"/ws/meetings/{meeting}/", site.people["chair"], site.people["residents"]
+        )
+        room.meeting = meeting
+        return room
 
     def _client(self, index: int, cookie: str) -> Client:
         port = self.ports[index % len(self.ports)]
