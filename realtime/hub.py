@@ -1,11 +1,20 @@
 """The per-process room hub: one channel-layer member per live meeting per process.
 
 The naive design puts every WebSocket connection in the meeting's group, so each event wakes
-every consumer through the channel layer. Instead each process keeps one hub per meeting. The
-hub alone is in the group; it receives each event once, puts the events in `seq` order (fetching
-any it missed from the log), encodes each one to JSON once, and hands the same frame to every
-local connection whose audience matches. Presence and tallies are coalesced: a burst of changes
-becomes at most one update per `COALESCE_SECONDS`, computed once per process.
+every consumer through the channel layer. Instead each process keeps one hub per meeting:
+
+- It alone is in the group. It receives each event once, queues the events in `seq` order
+  (fetching any it missed from the log), encodes them to JSON once and hands the same frame to
+  every local connection whose audience matches. Events that queue up while it is still
+  sending go out together as one `events` frame.
+- Presence and tallies are coalesced: a burst of changes becomes one update per
+  `COALESCE_SECONDS`, spaced further in big rooms, computed once per process.
+- It builds the shared part of the snapshot once per change, for every joiner.
+- It commits live ballots in groups (`cast`).
+- It outlives the channel layer: after a failure it joins its group again and repairs from the
+  log, and it checks both every `CHECK_SECONDS`.
+
+docs/benchmarks.md has the measurements behind each of these.
 """
 
 import asyncio
