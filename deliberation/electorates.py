@@ -80,7 +80,7 @@ def slots(user, poll, organization=None) -> list[tuple[str, str, Decimal]]:
 CHUNK = 500  # ids per IN (...) list: far below every backend's limit on query parameters
 
 
-def _chunks(ids: list[int]):
+def chunks(ids: list[int]):
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
 
@@ -97,7 +97,7 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
     ids = sorted({pair[0].pk for pair in active if pair is not None})
     if poll.electorate in (Electorate.RESIDENTS, Electorate.HOUSEHOLDS):
         addresses: dict[int, str] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             verified = Membership.objects.verified().filter(
                 community=poll.community_id, user_id__in=chunk
             )
@@ -117,7 +117,7 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
 
     elif poll.electorate == Electorate.BODY:
         holders: set[int] = set()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             positions = Position.objects.current().filter(
                 organization=poll.body_id, user_id__in=chunk
             )
@@ -143,7 +143,7 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
 
     elif poll.electorate == Electorate.OWNERS:
         units: dict[int, list[tuple[int, Decimal]]] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             ownerships = Ownership.objects.current().filter(
                 unit__estate=poll.estate_id, owner_id__in=chunk, is_voter=True
             )

@@ -984,7 +984,7 @@ def cast_ballots(poll: Poll, entries) -> list:
         wanted = sorted({slot for triples in all_slots for slot, _h, _w in triples})
         if poll.secret:
             taken = set()
-            for chunk in electorates._chunks(wanted):
+            for chunk in electorates.chunks(wanted):
                 taken.update(
                     VoterReceipt.objects.filter(poll=poll, slot__in=chunk).values_list(
                         "slot", flat=True
@@ -992,7 +992,7 @@ def cast_ballots(poll: Poll, entries) -> list:
                 )
         else:
             existing = {}
-            for chunk in electorates._chunks(wanted):
+            for chunk in electorates.chunks(wanted):
                 existing.update(
                     (b.slot, b) for b in Ballot.objects.filter(poll=poll, slot__in=chunk)
                 )

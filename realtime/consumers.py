@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from communities import access
-from realtime.hub import SESSION_GONE
+from realtime.hub import SESSION_GONE, signed_in
 from realtime.protocol import ProtocolError, parse_frame
 from realtime.ratelimit import TokenBucket
 
@@ -293,14 +293,12 @@ class MeetingConsumer(ProtocolConsumer):
 
     # -- actions ------------------------------------------------------------------------------
 
-    def _session_alive(self) -> bool:
-        from django.contrib.sessions.models import Session
+    def _session_key(self):
+        return getattr(self.scope.get("session"), "session_key", None)
 
-        session = self.scope.get("session")
-        key = getattr(session, "session_key", None)
-        if not key or not Session.objects.filter(session_key=key).exists():
-            return False
-        return self.user.__class__.objects.filter(pk=self.user.pk, is_active=True).exists()
+    def _session_alive(self) -> bool:
+        pair = (self._session_key(), self.user.pk)
+        return pair in signed_in([pair])
 
     async def act(self, message, call, *args, ack=None):
         """Run a service on behalf of this user and answer with ack or error."""
@@ -480,9 +478,8 @@ class MeetingConsumer(ProtocolConsumer):
         org_id = self._field(message, "organization", int, required=False)
         # Through the room's group commit (RoomHub.cast): same service, same checks, including
         # the session check that `act` makes, for hundreds of ballots in one transaction.
-        session_key = getattr(self.scope.get("session"), "session_key", None)
         outcome = await self.hub.cast(
-            self.user, session_key, poll_id, choice, org_id, self.language
+            self.user, self._session_key(), poll_id, choice, org_id, self.language
         )
         if outcome is SESSION_GONE:
             await self.close(code=CLOSE_UNAUTHENTICATED)

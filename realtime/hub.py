@@ -53,6 +53,22 @@ def group_name(meeting_id: int) -> str:
     return f"meeting.{meeting_id}"
 
 
+def signed_in(pairs) -> set:
+    """Of (session key, user id) pairs, those whose session still exists and whose user is still
+    active: the check every live action makes, in two queries however many there are."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+
+    keys = {key for key, _user in pairs if key}
+    alive = set(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
+    active = set(
+        get_user_model()
+        .objects.filter(pk__in={user for _key, user in pairs}, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    return {(key, user) for key, user in pairs if key in alive and user in active}
+
+
 def encode(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
@@ -349,21 +365,13 @@ class RoomHub:
                     entry[-1].set_result(outcome)
 
     def _cast_batch(self, batch) -> list:
-        from django.contrib.auth import get_user_model
-        from django.contrib.sessions.models import Session
         from django.utils import translation
 
         from communities.models import Organization
         from deliberation import meetings
         from deliberation.models import Meeting
 
-        keys = {entry[1] for entry in batch if entry[1]}
-        alive = set(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
-        active = set(
-            get_user_model()
-            .objects.filter(pk__in={entry[0].pk for entry in batch}, is_active=True)
-            .values_list("pk", flat=True)
-        )
+        allowed = signed_in([(entry[1], entry[0].pk) for entry in batch])
         meeting = Meeting.objects.select_related("community").get(pk=self.meeting_id)
         org_ids = {entry[4] for entry in batch if entry[4] is not None}
         orgs = {}
@@ -375,7 +383,7 @@ class RoomHub:
         # Refusals are worded in each voter's language: one call per (poll, language) group.
         groups: dict[tuple, list[int]] = {}
         for index, (user, key, poll_id, _c, _o, language, _f) in enumerate(batch):
-            if key in alive and user.pk in active:
+            if (key, user.pk) in allowed:
                 groups.setdefault((poll_id, language), []).append(index)
         for (poll_id, language), indexes in groups.items():
             entries = [(batch[i][0], batch[i][3], orgs.get(batch[i][4])) for i in indexes]
