@@ -20,6 +20,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# axe-core for the browser tests' accessibility checks (package.json). Without npm those checks
+# skip locally; CI installs npm and requires them.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "npm not found: tests/e2e's axe-core checks will skip (CI installs npm)."; fi
+
 ## run: set up, migrate, load the demo community and serve it at http://$(HOST):$(PORT)
 run: export DJANGO_DEBUG ?= 1
 run: $(VENV)/.runtime
@@ -29,7 +36,7 @@ run: $(VENV)/.runtime
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 ## test: set up and run the whole test suite
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: live rooms against a bare WebSocket server, N = 100, 1,000 and 5,000, plus the fault
@@ -50,7 +57,7 @@ format: $(VENV)/.dev
 ## messages: extract strings (needs gettext's xgettext) and compile .mo files (pure Python)
 messages: $(VENV)/.dev
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete \
-		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'node_modules/*'
 	DJANGO_DEBUG=1 $(PY) manage.py compiletranslations
 
 clean:

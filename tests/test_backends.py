@@ -21,12 +21,14 @@ CHANNEL_LAYERS = {
     "inmemory": "channels.layers.InMemoryChannelLayer",
     "redis": "channels_redis.core.RedisChannelLayer",
 }
+# Not a backend but a tool CI must have: the browser tests (tests/e2e/) fail instead of skipping.
+TOOLS = {"browser"}
 RECEIVE_TIMEOUT = 5  # seconds; a local Redis answers in milliseconds
 
 
 def test_it_understands_what_ci_asked_for():
     # A typo such as "postgres" would otherwise require nothing and pass quietly.
-    unknown = REQUIRED_BACKENDS - DATABASES - CHANNEL_LAYERS.keys()
+    unknown = REQUIRED_BACKENDS - DATABASES - CHANNEL_LAYERS.keys() - TOOLS
     assert not unknown, f"GONGZHI_REQUIRE_BACKENDS names unknown backends: {sorted(unknown)}"
     assert len(REQUIRED_BACKENDS & DATABASES) <= 1
     assert len(REQUIRED_BACKENDS & CHANNEL_LAYERS.keys()) <= 1
@@ -85,3 +87,13 @@ def test_it_reaches_the_redis_cache_when_redis_is_configured():
             cache.delete(key)
     else:
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_it_has_the_browser_and_axe_when_ci_asks_for_browser_tests():
+    from tests.e2e.conftest import AXE, CHROMIUM
+
+    if "browser" not in REQUIRED_BACKENDS:
+        pytest.skip("this run does not require the browser tests")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing (apt install chromium)"
+    assert AXE.exists(), f"{AXE} is missing (npm ci)"
+    import playwright.sync_api  # noqa: F401
