@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format messages serve clean
+.PHONY: run test bench screenshots lint format messages serve clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || test -n "$(PYTHON)" || { echo "Gongzhi needs Python 3.11 (python3.11 not found)." >&2; exit 1; }
@@ -44,6 +44,10 @@ test: $(VENV)/.dev node_modules/.installed
 BENCH_ARGS ?= --n 100,1000,5000 --servers bare,one,two --faults
 bench: $(VENV)/.dev
 	$(PY) -m bench $(BENCH_ARGS) --doc docs/benchmarks.md
+
+## screenshots: photograph the demo in Debian's Chromium for the README (docs/screenshots/)
+screenshots: $(VENV)/.dev
+	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 
 ## lint: ruff's checks and format check, as CI runs them
 lint: $(VENV)/.dev
