@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities import audit
 from communities.events import publish_on_commit
@@ -437,6 +438,15 @@ def leave(user, meeting) -> None:
         _dirty(meeting, "presence")
 
 
+def end_open_stays(meeting) -> int:
+    """End every open stay in the room: for a server that alone serves the room and starts it
+    afresh, so that stays left open by a server process that died (SIGKILL, out of memory)
+    stop counting as presence and towards the quorum. Returns how many were ended."""
+    return Attendance.objects.filter(meeting_id=meeting.pk, left_at__isnull=True).update(
+        left_at=timezone.now(), connections=0
+    )
+
+
 def electorate_user_ids(meeting):
     """The people the quorum counts, as a query of user ids (None: everyone present counts, as
     when organisations meet). A query, not a set: rooms of thousands count it in the database."""
@@ -537,18 +547,19 @@ def _speeches_on(meeting, item) -> dict[int, int]:
     return {row["user_id"]: row["n"] for row in rows}
 
 
+# Lazy: the refusal is worded when it is raised, in the language of whoever asked.
 REFUSALS = {
-    "bad_side": _("Choose pro, con or neutral."),
-    "already_waiting": _("Your hand is already raised."),
-    "speech_limit": _("You have already spoken as often as the rules allow on this item."),
-    "not_recognised": _("Only the person the chair recognised may take the floor."),
+    "bad_side": gettext_lazy("Choose pro, con or neutral."),
+    "already_waiting": gettext_lazy("Your hand is already raised."),
+    "speech_limit": gettext_lazy(
+        "You have already spoken as often as the rules allow on this item."
+    ),
+    "not_recognised": gettext_lazy("Only the person the chair recognised may take the floor."),
 }
 
 
 def _refuse(code):
-    from django.utils.translation import gettext
-
-    raise ValidationError(gettext(str(REFUSALS[code])), code=code)
+    raise ValidationError(str(REFUSALS[code]), code=code)
 
 
 def raise_hand(user, meeting, side: str = order.NEUTRAL) -> SpeakerRequest:
@@ -886,10 +897,8 @@ def cast_many(meeting, poll_id: int, entries) -> list:
     status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
     if status != Meeting.Status.LIVE:
         return [ValidationError(_("The meeting is not in session."))] * len(entries)
-    outcomes = services.cast_ballots(poll, entries)
-    if any(isinstance(outcome, dict) for outcome in outcomes):
-        _dirty(meeting, "tally", poll=poll.pk)
-    return outcomes
+    # The ballot service itself tells the rooms that the tally changed.
+    return services.cast_ballots(poll, entries)
 
 
 def poll_json(poll) -> dict:
@@ -1078,6 +1087,12 @@ def enter(user, meeting, room: dict) -> dict:
 # Minutes
 
 
+def _side_label(side: str) -> str:
+    """A speaker's side in words (the room's own words for 正方 / 反方 / 中立)."""
+    labels = {order.PRO: _("In favour"), order.CON: _("Against"), order.NEUTRAL: _("Neutral")}
+    return labels.get(side, side)
+
+
 def _minutes_text(meeting) -> str:
     """会议纪要 in Markdown, from the event log and the attendance register."""
     meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
@@ -1131,7 +1146,7 @@ def _minutes_text(meeting) -> str:
                     _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
                     % {
                         "name": names.get(user_id, user_id),
-                        "side": side,
+                        "side": _side_label(side),
                         "n": len(durations),
                         "m": total // 60,
                         "s": total % 60,

@@ -350,7 +350,7 @@ class Stance(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.organization_id}: {self.position}"
+        return self.organization.name  # the audit trail names the body; the position is in data
 
 
 class Electorate(models.TextChoices):
@@ -443,6 +443,18 @@ class Poll(models.Model):
 
 
 CHOICE_LABELS = {"yes": _("yes"), "no": _("no"), "abstain": _("abstain")}
+
+# The sources of the rules (rules.RULE_SOURCES, kept in a poll's frozen result as the law names
+# itself), in the reader's language. A source missing here is shown as it was recorded.
+LAW_NAMES = {
+    "南塘议事规则 / 社区议事会模板": _(
+        "Nantang rules of deliberation / community council template"
+    ),
+    "《城市居民委员会组织法》(2018) 第九、十条": _(
+        "Organic Law of the Urban Residents' Committees (2018), Articles 9 and 10"
+    ),
+    "《民法典》第二百七十八条": _("Civil Code, Article 278"),
+}
 
 
 class Choice(models.Model):
@@ -582,7 +594,7 @@ class ImplementationUpdate(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"update {self.pk} on {self.resolution_id}"
+        return self.resolution.reference
 
 
 class Escalation(models.Model):
@@ -614,7 +626,7 @@ class Escalation(models.Model):
         ordering = ["raised_at", "id"]
 
     def __str__(self):
-        return f"{self.matter_id} → {self.level}"
+        return f"{self.matter.reference} → {self.to_organization.name}"
 
     def is_overdue(self, now=None) -> bool:
         return self.answered_at is None and (now or timezone.now()) > self.deadline

@@ -8,6 +8,9 @@ the key itself, so tests can check that every key used in the module is defined 
 
 from django.utils.translation import gettext_lazy as _
 
+from deliberation.models import LAW_NAMES
+from deliberation.rules import RULE_SOURCES
+
 ROOM_STRINGS = {
     # The connection
     "connecting": _("Connecting to the live room…"),
@@ -92,6 +95,8 @@ ROOM_STRINGS = {
     "rule_owners_ordinary": _("owners, ordinary matter (Art. 278)"),
     "rule_owners_special": _("owners, special matter (Art. 278)"),
     "rule_council": _("council"),
+    # Where each rule comes from (law_<rule>), as the matter page names it.
+    **{f"law_{rule}": LAW_NAMES[source["law"]] for rule, source in RULE_SOURCES.items()},
     "poll_rule": _("rule"),
     "turnout": _("%(n)s of %(total)s have voted"),
     "turnout_n": _("%(n)s have voted"),

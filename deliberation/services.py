@@ -22,6 +22,7 @@ from communities.models import Community, Organization
 from deliberation import access, electorates, procedures, rules, sealing
 from deliberation import notify as notices
 from deliberation.models import (
+    AgendaItem,
     Ballot,
     Choice,
     Comment,
@@ -1064,7 +1065,22 @@ def cast_ballots(poll: Poll, entries) -> list:
         audit.record_many(audits)
         if audits and poll.matter is not None:
             _publish(poll.matter, "ballot", {"poll": poll.pk})
+        if audits and poll.agenda_item_id is not None:
+            _tally_changed_in_meeting(poll)
     return results
+
+
+def _tally_changed_in_meeting(poll: Poll) -> None:
+    """A live meeting runs this poll: its rooms' tallies follow every ballot however it was cast,
+    in the room or on the matter's page (the same note as deliberation.meetings._dirty)."""
+    meeting_id = (
+        AgendaItem.objects.filter(pk=poll.agenda_item_id).values_list("meeting_id", flat=True).get()
+    )
+    publish_on_commit(
+        "meeting.dirty",
+        community_id=poll.community_id,
+        data={"meeting": meeting_id, "what": "tally", "poll": poll.pk},
+    )
 
 
 def has_voted(user, poll: Poll) -> bool:

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities import access as community_access
@@ -23,6 +24,7 @@ from communities.models import AuditEvent
 from deliberation import access, charts, forms, notify, procedures, services
 from deliberation import meetings as meeting_services
 from deliberation.models import (
+    LAW_NAMES,
     Electorate,
     Escalation,
     ImplementationUpdate,
@@ -37,37 +39,62 @@ from deliberation.models import (
 from deliberation.text import plain_excerpt, render_markdown
 
 TRANSITION_LABELS = {
-    "proposed": _("proposed"),
-    "advanced": _("moved on"),
-    "completed": _("completed"),
-    "rejected": _("rejected"),
-    "withdrawn": _("withdrawn"),
-    "merged": _("merged"),
-    "extended": _("deadline extended"),
-    "rated": _("rated by the requester"),
-    "resolution": _("resolution published"),
+    "proposed": gettext_lazy("proposed"),
+    "advanced": gettext_lazy("moved on"),
+    "completed": gettext_lazy("completed"),
+    "rejected": gettext_lazy("rejected"),
+    "withdrawn": gettext_lazy("withdrawn"),
+    "merged": gettext_lazy("merged"),
+    "extended": gettext_lazy("deadline extended"),
+    "rated": gettext_lazy("rated by the requester"),
+    "resolution": gettext_lazy("resolution published"),
+}
+
+# The audit trail's verbs (communities.audit) as a reader says them; the code stays in the data.
+AUDIT_LABELS = {
+    "matter.proposed": gettext_lazy("matter proposed"),
+    "matter.advanced": gettext_lazy("moved to the next stage"),
+    "matter.completed": gettext_lazy("matter completed"),
+    "matter.rejected": gettext_lazy("matter rejected"),
+    "matter.withdrawn": gettext_lazy("matter withdrawn"),
+    "matter.merged": gettext_lazy("matter merged"),
+    "matter.extended": gettext_lazy("deadline extended"),
+    "matter.rated": gettext_lazy("rated by the requester"),
+    "matter.escalated": gettext_lazy("escalated"),
+    "escalation.answered": gettext_lazy("escalation answered"),
+    "comment.posted": gettext_lazy("comment posted"),
+    "comment.objection": gettext_lazy("objection raised"),
+    "comment.edited": gettext_lazy("comment edited"),
+    "comment.hidden": gettext_lazy("comment hidden"),
+    "comment.objection_answered": gettext_lazy("objection answered"),
+    "stance.stated": gettext_lazy("position stated"),
+    "poll.created": gettext_lazy("poll created"),
+    "poll.opened": gettext_lazy("voting opened"),
+    "poll.closed": gettext_lazy("poll closed, result frozen"),
+    "resolution.published": gettext_lazy("resolution published"),
+    "resolution.updated": gettext_lazy("implementation update published"),
 }
 
 REASON_TEXT = {
-    "participation_area": _("owners taking part hold less than 2/3 of the area"),
-    "participation_heads": _("fewer than 2/3 of owners took part"),
-    "quorum": _("quorum not reached"),
-    "pass_area": _("not enough yes by area"),
-    "pass_heads": _("not enough yes by headcount"),
-    "pass": _("not enough yes votes"),
-    "several_carried": _("more than one choice reached the threshold"),
+    "participation_area": gettext_lazy("owners taking part hold less than 2/3 of the area"),
+    "participation_heads": gettext_lazy("fewer than 2/3 of owners took part"),
+    "quorum": gettext_lazy("quorum not reached"),
+    "pass_area": gettext_lazy("not enough yes by area"),
+    "pass_heads": gettext_lazy("not enough yes by headcount"),
+    "pass": gettext_lazy("not enough yes votes"),
+    "several_carried": gettext_lazy("more than one choice reached the threshold"),
 }
 
 
 PARAM_LABELS = {
-    "participation": _("participation"),
-    "quorum": _("quorum"),
-    "pass": _("to pass"),
-    "mode": _("counting"),
+    "participation": gettext_lazy("participation"),
+    "quorum": gettext_lazy("quorum"),
+    "pass": gettext_lazy("to pass"),
+    "mode": gettext_lazy("counting"),
 }
 MODE_LABELS = {
-    "yes_over_no": _("yes more than no"),
-    "majority_of_members": _("more than half of all members"),
+    "yes_over_no": gettext_lazy("yes more than no"),
+    "majority_of_members": gettext_lazy("more than half of all members"),
 }
 
 
@@ -83,6 +110,11 @@ def _params_text(params: dict) -> str:
             )
         parts.append(f"{PARAM_LABELS.get(name, name)} {shown}")
     return " · ".join(parts)
+
+
+def _law_text(law: str) -> str:
+    """Where a rule comes from, in the reader's language when the source is a known one."""
+    return str(LAW_NAMES.get(law, law))
 
 
 def _error_text(error: Exception) -> str:
@@ -369,6 +401,7 @@ def _poll_view(request, matter, poll, bound_vote=None):
     return {
         "poll": poll,
         "params_text": _params_text((result or {}).get("params", {})),
+        "law": _law_text((result or {}).get("source", {}).get("law", "")),
         "result": result if show_results else None,
         "turnout": (result or {}).get("participation"),
         "charts": chart_svgs,
@@ -392,12 +425,15 @@ def _audit_trail(matter):
         )
         | Q(data__matter=matter.reference)
     )
-    return (
+    events = list(
         AuditEvent.objects.filter(related)
         .exclude(verb="poll.voted")
         .select_related("actor")
         .order_by("created_at", "id")[:500]
     )
+    for event in events:
+        event.label = AUDIT_LABELS.get(event.verb, event.verb)
+    return events
 
 
 def _comment_tree(matter, user, moderator):
@@ -502,6 +538,10 @@ def _matter_context(request, matter, bound=None):
             action_forms["merge"] = bound.get("merge") or forms.MergeForm()
         if access.may_escalate(user, matter):
             action_forms["escalate"] = bound.get("escalate") or forms.EscalateForm()
+    # Several of these forms share field names (reason, note): each gets ids of its own, so
+    # that every label on the page names its own field.
+    for action, form in action_forms.items():
+        form.auto_id = f"id_{action}_%s"
     stance_orgs = [o for o in speaking if o in stakeholders] if matter.in_progress else []
     comment_form = None
     if access.may_comment(user, matter):
@@ -812,10 +852,13 @@ def resolutions(request, slug):
     """决议公示栏: published resolutions with their implementation status."""
     community = community_access.get_community_for(request.user, slug)
     visible = Matter.objects.visible_to(request.user, community)
+    # 实施结果公开: the board shows what was resolved and the latest word on carrying it out.
+    latest_first = ImplementationUpdate.objects.order_by("-created_at", "-id")
     items = (
         Resolution.objects.filter(community=community, matter__in=visible)
         .select_related("matter", "issuing_body", "poll")
         .annotate(update_count=Count("updates"))
+        .prefetch_related(Prefetch("updates", queryset=latest_first, to_attr="latest_updates"))
         .order_by("-published_at")
     )
     status = request.GET.get("status", "")

@@ -288,8 +288,12 @@ class MeetingConsumer(ProtocolConsumer):
         from deliberation import meetings
 
         if self.hub is not None:
-            await self.hub.detach(self)
-            await database_sync_to_async(meetings.leave)(self.user, self.meeting)
+            # Leave before detaching: the last socket out stops the hub, and a hub that starts
+            # again may end the stays still open (RoomHub.start); this one must be over by then.
+            try:
+                await database_sync_to_async(meetings.leave)(self.user, self.meeting)
+            finally:
+                await self.hub.detach(self)
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import weakref
 from datetime import datetime
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,11 @@ class RoomHub:
             await self.stop()
 
     async def start(self) -> None:
+        if isinstance(self.layer, InMemoryChannelLayer):
+            # This process alone serves the room (the in-memory layer reaches no other) and no
+            # socket of its own is in it yet: a stay still open was left by a server that died
+            # with its sockets, and would count as presence and towards the quorum for good.
+            await database_sync_to_async(self._end_open_stays)()
         # The default prefix on purpose: channels_redis reads all of a process's channels that
         # share a prefix through one receive loop; a second prefix would starve behind it.
         self.channel = await self.layer.new_channel()
@@ -163,6 +168,13 @@ class RoomHub:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+
+    def _end_open_stays(self) -> None:
+        from deliberation import meetings
+        from deliberation.models import Meeting
+
+        if meetings.end_open_stays(Meeting(pk=self.meeting_id)):
+            logger.warning("room hub %s: ended stays left open by a server", self.meeting_id)
 
     def _current_seq(self) -> int:
         from deliberation.models import Meeting

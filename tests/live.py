@@ -119,7 +119,9 @@ class Cluster:
         for proc in self.procs:
             if proc is not None:
                 with contextlib.suppress(Exception):
-                    proc.stop()
+                    # daphne waits up to 10 s for open sockets' consumers on SIGTERM; a test's
+                    # server has nothing left to finish by now.
+                    proc.stop(grace=2)
         if self.redis is not None:
             with contextlib.suppress(Exception):
                 self.redis.stop()

@@ -333,3 +333,18 @@ def test_it_keeps_a_refused_rating_comment_as_typed(client, world):
     assert again.status_code == 400
     assert "您已评价过这次接访" in again.content.decode()
     assert session.ratings.get().score == 5
+
+
+def test_every_id_on_the_matter_page_is_unique(client, world):
+    # The proposer at the first stage sees most forms at once (advance, reject, withdraw, merge,
+    # extend, escalate, stance): a label must point at its own form's field, an anchor at one
+    # place.
+    import re
+    from collections import Counter
+
+    matter = propose(world)
+    client.force_login(world.cast["party_secretary"])
+    page = client.get(matter.get_absolute_url()).content.decode()
+    assert page.count("<form") >= 3
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [name for name, n in ids.items() if n > 1] == []

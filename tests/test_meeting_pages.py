@@ -138,3 +138,4 @@ def test_it_records_speech_durations_in_the_minutes(world, meeting):
     meetings.end_floor(chair, meeting)
     text = meetings.generate_minutes(chair, meeting).text
     assert "1:3" in text  # 95 s, give or take the test's own run time
+    assert f"{member}（反对方）" in text  # the side in words, not the code "con"

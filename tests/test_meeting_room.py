@@ -467,3 +467,56 @@ async def test_a_socket_gets_only_the_part_of_a_batch_it_has_not_had():
     assert [f["seq"] for f in sent] == [12, 13] and consumer.delivered_seq == 13
     await consumer._write((12, 13, items[2:]), "already had")
     assert len(sent) == 2
+
+
+async def test_a_server_opening_the_room_afresh_ends_stays_a_dead_server_left(
+    world, meeting, settings
+):
+    """A server killed with its sockets never records them leaving. With one process (the
+    in-memory layer) the next hub for the room ends those stays, so that presence and the
+    quorum count only who is there."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    for name in ("council_member", "resident"):  # the dead server's sockets
+        await database_sync_to_async(meetings.join)(world.cast[name], meeting)
+    async with Room(world.cast["party_secretary"], meeting) as c:
+        presence = await c.expect("state", "presence")
+        assert presence["data"]["total"] == 1
+    open_stays = await database_sync_to_async(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).count
+    )()
+    assert open_stays == 0
+
+
+async def test_a_ballot_cast_outside_the_room_moves_its_tally(world, meeting):
+    """The matter page's form casts through the ballot service, not the room: the room's
+    tally follows all the same."""
+    from deliberation import services
+
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c:
+        opened = await c.ask("poll.open", question="是否成立协调小组？")
+        assert (await c.expect("state", "tally"))["data"]["turnout"] == 0  # as it opened
+        poll = await database_sync_to_async(Poll.objects.get)(pk=opened["poll"])
+        await database_sync_to_async(services.cast_ballot)(member, poll, ["yes"])
+        tally = await c.expect("state", "tally")
+        assert tally["data"]["turnout"] == 1 and tally["data"]["counts"]["yes"] == 1
+
+
+def test_a_group_send_that_fails_once_is_sent_again(monkeypatch):
+    """After Redis restarts, a pooled connection fails on its first use; the event must still
+    reach the rooms at once, not at a hub's next check."""
+    from channels.layers import get_channel_layer
+
+    from realtime import listeners
+
+    layer, sent = get_channel_layer(), []
+
+    async def flaky(group, message):
+        sent.append(group)
+        if len(sent) == 1:
+            raise ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(layer, "group_send", flaky)
+    data = {"meeting": 5, "what": "presence"}
+    listeners.forward_meeting_events(None, kind="meeting.dirty", community_id=1, data=data)
+    assert sent == ["meeting.5", "meeting.5"]

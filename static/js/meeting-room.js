@@ -100,6 +100,7 @@ function timeOfDay(iso) {
 const YES_NO = ["yes", "no", "abstain"];
 const choiceLabel = (choice) => (YES_NO.includes(choice.code) ? t(`choice_${choice.code}`) : choice.label);
 const ruleLabel = (poll) => (STR[`rule_${poll.rule}`] ? t(`rule_${poll.rule}`) : poll.rule_label);
+const lawLabel = (poll, law) => (law && STR[`law_${poll.rule}`] ? t(`law_${poll.rule}`) : law);
 
 const sideLabel = (side) => t(`side_${SIDES.includes(side) ? side : "neutral"}`);
 const sideBadge = (side) => h("span", { class: `side side--${SIDES.includes(side) ? side : "neutral"}`, text: sideLabel(side) });
@@ -250,8 +251,14 @@ function onEvent(frame) {
     onlyChat = onlyChat && next.kind === "chat.message";
     lastSeq = next.seq;
   }
+  markSeq();
   if (!onlyChat) renderAll(); // a chat line is appended where it is applied
   if (refresh) reconnectNow();
+}
+
+/** How far the page is current (the last seq applied), on #room: for support and the tests. */
+function markSeq() {
+  root.dataset.seq = String(lastSeq);
 }
 
 function requestResume() {
@@ -271,6 +278,7 @@ function requestResume() {
       }
       early.clear();
       if (typeof ack.seq === "number") lastSeq = Math.max(lastSeq, ack.seq);
+      markSeq();
       renderAll();
       if (refresh) reconnectNow();
     },
@@ -429,6 +437,7 @@ function onSnapshot(frame) {
   loadSnapshot(frame);
   // The snapshot is authoritative: it is current to its seq, so nothing before it is missing.
   lastSeq = frame.seq;
+  markSeq();
   resumePending = false;
   for (const seq of [...early.keys()]) if (seq <= lastSeq) early.delete(seq);
   attempt = 0;
@@ -493,6 +502,16 @@ function onClose(code) {
   attempt += 1;
   retryTimer = setTimeout(connect, delay);
   renderAll();
+}
+
+/** The browser lost the network: say so now rather than at the next ping (up to 35 s away),
+ * and drop the socket, which can hang open without closing. `online` reconnects at once. */
+function wentOffline() {
+  if (stopped || !socket) return; // already closed: the banner is up and a retry is due
+  const old = socket;
+  socket = null;
+  old.close();
+  onClose(1006);
 }
 
 /** Close and reopen now (a fresh snapshot: after a change of chair, or the user asked). */
@@ -993,7 +1012,7 @@ function verdict(poll) {
           choices: r.carried.map((code) => poll.choices.find((c) => c.code === code)?.label ?? code).join(", "),
         })
       : null;
-  const rule = [ruleLabel(poll), r.source?.law].filter(Boolean).join(" · ");
+  const rule = [ruleLabel(poll), lawLabel(poll, r.source?.law)].filter(Boolean).join(" · ");
   return [
     h("p", { class: `verdict verdict--${kind}` }, h("strong", { text: word }), reasons && !r.passed ? ` (${reasons})` : ""),
     carried ? h("p", { text: carried }) : null,
@@ -1232,8 +1251,9 @@ function renderChatForm() {
 function renderPresence() {
   const box = part("presence");
   if (!box || !state) return;
-  // Once the meeting has ended nobody counts as present any more: hide the figures.
-  const section = PROJECTOR ? null : box.closest("section");
+  // Once the meeting has ended nobody counts as present any more: hide the figures (on the
+  // projector too, where "0 present, quorum not met" would be shown to the hall).
+  const section = PROJECTOR ? box : box.closest("section");
   if (section) section.hidden = state.meeting.status === "ended";
   const p = state.presence ?? { total: 0, by_role: {}, quorum: null };
   const q = p.quorum;
@@ -1420,8 +1440,9 @@ if (root && root.dataset.socket) {
   } else if ("WebSocket" in window) {
     fullscreenButton();
     window.addEventListener("online", () => {
-      if (!socket && !stopped) reconnectNow();
+      if (!stopped && socket?.readyState !== WebSocket.OPEN) reconnectNow();
     });
+    window.addEventListener("offline", wentOffline);
     showBanner(t("connecting"));
     connect();
   } else {
