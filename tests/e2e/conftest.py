@@ -160,10 +160,12 @@ def world(admin_user, playwright_driver):
 
 
 @pytest.fixture
-def site(static_root, transactional_db):
+def site(request, static_root, transactional_db):
     """One daphne process on the test database, with the in-memory channel layer."""
     with live.cluster(1, static_root=static_root) as running:
         yield running
+        if _failed(request.node):
+            print(running.logs())
 
 
 class Shots:
@@ -191,18 +193,21 @@ class Shots:
                 path.with_suffix(".txt").write_text(f"no screenshot: {error}\n")
 
 
+def _failed(node) -> bool:
+    return any(
+        getattr(getattr(node, f"report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+
+
 @pytest.fixture
 def shots(request):
     folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[1])
     shutil.rmtree(folder, ignore_errors=True)
     record = Shots(folder)
     yield record
-    failed = any(
-        getattr(getattr(request.node, f"report_{when}", None), "failed", False)
-        for when in ("setup", "call")
-    )
-    if failed:
-        record.step("failure")
+    if _failed(request.node):
+        record.step("failure")  # pages still open (those of `browse` were photographed there)
         print(f"\nE2E screenshots of every step: {folder}")
     else:
         shutil.rmtree(folder, ignore_errors=True)
@@ -247,6 +252,12 @@ class Browse:
         self.shots.add(name, page)
         return page
 
+    def finish(self, node) -> None:
+        """At a test's end: photograph every page if it failed, then close them all."""
+        if _failed(node):
+            self.shots.step("failure")
+        self.close()
+
     def close(self):
         for context in self.contexts:
             try:
@@ -256,10 +267,10 @@ class Browse:
 
 
 @pytest.fixture
-def browse(browser, site, shots):
+def browse(request, browser, site, shots):
     pages = Browse(browser, site, shots)
     yield pages
-    pages.close()
+    pages.finish(request.node)
 
 
 def run_axe(page) -> list[dict]:

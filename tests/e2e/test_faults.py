@@ -267,13 +267,13 @@ def cluster(request, static_root, transactional_db):
 
 
 @pytest.fixture
-def browse_cluster(browser, cluster, shots):
+def browse_cluster(request, browser, cluster, shots):
     """Like `browse`, for the two-process cluster: `page(..., index=1)` opens process 1."""
     from tests.e2e.conftest import Browse
 
     pages = Browse(browser, cluster, shots)
     yield pages
-    pages.close()
+    pages.finish(request.node)
 
 
 def _council_matter(world):
