@@ -275,6 +275,13 @@ def propose(request, slug):
         speaking=speaking,
         initial={"procedure": request.GET.get("procedure", "")},
     )
+    # Who may not propose here is told so before filling the form in, and how to join.
+    may_propose = access.may_anywhere(request.user, community, "propose_matter")
+    own_membership = (
+        community.memberships.filter(user=request.user).first()
+        if request.user.is_authenticated and not may_propose
+        else None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -310,6 +317,8 @@ def propose(request, slug):
             "community": community,
             "form": form,
             "procedures": procedures.PROCEDURES.values(),
+            "may_propose": may_propose,
+            "own_membership": own_membership,
         },
         status=status,
     )
@@ -544,10 +553,14 @@ def _matter_context(request, matter, bound=None):
         form.auto_id = f"id_{action}_%s"
     stance_orgs = [o for o in speaking if o in stakeholders] if matter.in_progress else []
     comment_form = None
+    own_membership = None
     if access.may_comment(user, matter):
         comment_form = bound.get("comment") or forms.CommentForm(
             speaking=speaking, allow_objection=stage.public_notice
         )
+    elif user.is_authenticated and matter.in_progress:
+        # Said in place of the form: why not, and (unless pending) how to join.
+        own_membership = matter.community.memberships.filter(user=user).first()
     deadline_overdue = bool(
         matter.in_progress
         and matter.deadline
@@ -574,6 +587,7 @@ def _matter_context(request, matter, bound=None):
         else None,
         "comments": _comment_tree(matter, user, moderator),
         "comment_form": comment_form,
+        "own_membership": own_membership,
         "moderator": moderator,
         "may_answer_objections": access.may_act(user, matter, procedures.ANSWER_OBJECTION),
         "polls": poll_views,

@@ -348,3 +348,27 @@ def test_every_id_on_the_matter_page_is_unique(client, world):
     assert page.count("<form") >= 3
     ids = Counter(re.findall(r'\sid="([^"]+)"', page))
     assert [name for name, n in ids.items() if n > 1] == []
+
+
+def test_it_tells_a_resident_awaiting_verification_why_they_cannot_comment_or_propose(
+    client, world
+):
+    from communities import services as community_services
+
+    matter = propose(world)
+    newcomer = world.cast["outsider"]
+    client.force_login(newcomer)
+    page = client.get(matter.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Only verified residents and the community's bodies can comment." in page
+    join = reverse("join_community", args=[world.community.slug])
+    assert join in page
+    community_services.request_membership(newcomer, world.community, address="1栋101")
+    page = client.get(matter.get_absolute_url()).content.decode()
+    assert "badge--pending" in page and join not in page
+    propose_page = client.get(reverse("deliberation:propose", args=[world.community.slug]))
+    assert "badge--pending" in propose_page.content.decode()
+    client.force_login(world.cast["resident"])  # verified: the form, and no notice
+    page = client.get(matter.get_absolute_url()).content.decode()
+    assert "badge--pending" not in page and 'action="' + reverse(
+        "deliberation:matter_action", args=[world.community.slug, matter.reference, "comment"]
+    ) in page
