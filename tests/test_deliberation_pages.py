@@ -369,6 +369,11 @@ def test_it_tells_a_resident_awaiting_verification_why_they_cannot_comment_or_pr
     assert "badge--pending" in propose_page.content.decode()
     client.force_login(world.cast["resident"])  # verified: the form, and no notice
     page = client.get(matter.get_absolute_url()).content.decode()
-    assert "badge--pending" not in page and 'action="' + reverse(
-        "deliberation:matter_action", args=[world.community.slug, matter.reference, "comment"]
-    ) in page
+    assert (
+        "badge--pending" not in page
+        and 'action="'
+        + reverse(
+            "deliberation:matter_action", args=[world.community.slug, matter.reference, "comment"]
+        )
+        in page
+    )
