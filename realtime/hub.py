@@ -309,6 +309,46 @@ class RoomHub:
                 # A closed poll's event carries its result; only an opened one needs a tally.
                 self.dirty.add(("tally", event["data"].get("id")))
                 self._schedule_flush()
+                poll_id = event["data"].get("id")
+                if poll_id is not None:
+                    asyncio.ensure_future(self._tell_eligibility(poll_id))
+
+    # -- who may vote in a poll that opened ------------------------------------------------------
+
+    async def _tell_eligibility(self, poll_id: int) -> None:
+        """Tell each socket here whether its person may vote in a poll that just opened, so that
+        those outside its electorate see no vote buttons: one batch of queries for the whole
+        room (electorates.slots_many), one small frame per socket. A socket that joins later
+        has it in its snapshot (meetings.personal_state)."""
+        sockets = [c for c in list(self.connections) if getattr(c, "user", None) is not None]
+        if not sockets:
+            return
+        try:
+            flags = await database_sync_to_async(self._eligibility)(
+                poll_id, [c.user for c in sockets]
+            )
+        except Exception:  # noqa: BLE001 - without it the page asks the server on a click
+            logger.exception("room %s: could not tell who may vote", self.meeting_id)
+            return
+        frames = {
+            flag: encode(
+                {"type": "state", "kind": "eligible", "data": {"poll": poll_id, "eligible": flag}}
+            )
+            for flag in (True, False)
+        }
+        for index, (connection, flag) in enumerate(zip(sockets, flags, strict=True), 1):
+            await self._push(connection, None, frames[flag])
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+    def _eligibility(self, poll_id: int, users: list) -> list[bool]:
+        from deliberation import electorates
+        from deliberation.models import Poll
+
+        poll = Poll.objects.filter(pk=poll_id).first()
+        if poll is None or not poll.is_open:
+            return [False] * len(users)
+        return [bool(slots) for slots in electorates.slots_many(poll, [(u, None) for u in users])]
 
     # -- the shared snapshot --------------------------------------------------------------------
 

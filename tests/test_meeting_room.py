@@ -520,3 +520,19 @@ def test_a_group_send_that_fails_once_is_sent_again(monkeypatch):
     data = {"meeting": 5, "what": "presence"}
     listeners.forward_meeting_events(None, kind="meeting.dirty", community_id=1, data=data)
     assert sent == ["meeting.5", "meeting.5"]
+
+
+async def test_each_socket_learns_whether_it_may_vote_in_a_poll_that_opens(world, meeting):
+    chair, member = world.cast["party_secretary"], world.cast["council_member"]
+    async with Room(chair, meeting) as c, Room(member, meeting) as m:
+        opened = await c.ask("poll.open", question="谁能投票？")
+        poll_id = opened["poll"]
+        mine = await m.expect("state", "eligible")
+        assert mine["data"] == {"poll": poll_id, "eligible": True}
+        # The chair of a council meeting is not a council member here: no vote buttons.
+        theirs = await c.expect("state", "eligible")
+        assert theirs["data"] == {"poll": poll_id, "eligible": False}
+    # Whoever joins later has the same flag in the snapshot.
+    async with Room(chair, meeting) as c2:
+        (poll,) = [p for p in c2.snapshot["polls"] if p["id"] == poll_id]
+        assert poll["eligible"] is False

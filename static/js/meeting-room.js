@@ -296,6 +296,12 @@ function onState(frame) {
   } else if (frame.kind === "present") {
     state.present = frame.data;
     renderPresence();
+  } else if (frame.kind === "eligible") {
+    // Whether you may vote in a poll that opened after your snapshot.
+    const poll = state.polls.get(frame.data.poll);
+    if (!poll || poll.voted) return;
+    poll.eligible = frame.data.eligible;
+    renderPolls();
   } else if (frame.kind === "tally") {
     const poll = state.polls.get(frame.data.poll);
     if (!poll) return;

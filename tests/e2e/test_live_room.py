@@ -190,6 +190,11 @@ def test_a_council_meeting_runs_live_in_four_browsers(world, meeting, browse, sh
 
     # The chair opens a vote; both residents vote; the live tally reaches all four views.
     open_poll(chair, shots)
+    # The chair of a council meeting is not a council member: told so, and offered no buttons.
+    chair_poll = chair.locator(".live-poll", has_text=QUESTION)
+    expect(chair_poll.get_by_text("您不在本次表决的表决范围内。")).to_be_visible()
+    expect(chair_poll.locator(".vote-button")).to_have_count(0)
+    expect(a.locator(".live-poll", has_text=QUESTION).locator(".vote-button")).to_have_count(3)
     a.get_by_role("button", name="赞成", exact=True).click()
     expect(a.get_by_text("您的投票已记录。")).to_be_visible()
     b.get_by_role("button", name="弃权", exact=True).click()
