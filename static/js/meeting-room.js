@@ -1214,8 +1214,12 @@ function buildChatForm() {
           feedback: region,
           button: submit,
           onAck() {
-            text.value = "";
-            count.textContent = `0 / ${CHAT_MAX}`;
+            // The line is sent: clear it, unless the user has begun the next one meanwhile
+            // (its event can arrive before this acknowledgement).
+            if (text.value.trim() === value) {
+              text.value = "";
+              count.textContent = `0 / ${CHAT_MAX}`;
+            }
             text.focus();
           },
         });

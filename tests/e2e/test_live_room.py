@@ -6,6 +6,7 @@ would not reach the server's in-memory channel layer); only the meeting itself i
 beforehand through the services.
 """
 
+import json
 import re
 
 import pytest
@@ -303,9 +304,11 @@ def test_the_room_and_the_projector_fit_a_phone(world, meeting, browse, shots):
     expect(chair.locator('[data-part="queue"] .queue__hand')).to_have_count(2)
     long_link = "https://lianhua.example.cn/notice?elevator=" + "0123456789" * 10
     for text in ("三号楼的加装电梯方案已经公示了吗？", long_link):
-        phone.get_by_label("消息（不超过 2000 字）").fill(text)
+        box = phone.get_by_label("消息（不超过 2000 字）")
+        box.fill(text)
         phone.get_by_role("button", name="发送").click()
         expect(phone.locator(".chat__line").last).to_contain_text(text[:20])
+        expect(box).to_have_value("")  # acknowledged: the form is ready for the next line
     grant(chair, world.cast["council_member"])
     long_question = QUESTION + "（含一号楼、二号楼、三号楼的加装电梯工程，费用按楼层分摊）"
     open_poll(chair, shots, long_question)
@@ -319,3 +322,45 @@ def test_the_room_and_the_projector_fit_a_phone(world, meeting, browse, shots):
         assert no_horizontal_scroll(page) == 0, f"the {name} scrolls sideways on a phone"
         assert cut_off(page) == [], f"the {name} cuts things off on a phone"
     assert phone.errors == [] and chair.errors == [] and projector.errors == []
+
+
+def test_a_line_typed_before_the_last_one_is_acknowledged_is_kept(world, meeting, browse, shots):
+    """The room sends a chat line's event to everyone and its ack to the sender separately; the
+    ack may come last. Whatever the sender has begun typing by then must not be wiped."""
+    page = browse.page("resident", world.cast["council_member"])
+    chat_ids, held, sockets = set(), [], []  # acks of chat lines are held back from the page
+
+    def between(socket):
+        server = socket.connect_to_server()
+        sockets.append(socket)
+
+        def to_page(message):
+            frame = json.loads(message)
+            if frame.get("type") == "ack" and frame.get("id") in chat_ids:
+                held.append(message)
+            else:
+                socket.send(message)
+
+        def to_server(message):
+            frame = json.loads(message)
+            if frame.get("type") == "chat.send":
+                chat_ids.add(frame["id"])
+            server.send(message)
+
+        server.on_message(to_page)
+        socket.on_message(to_server)
+
+    page.route_web_socket(re.compile(r".*/ws/meetings/.*"), between)
+    page.goto(meeting.get_absolute_url())
+    expect(page.locator("#room.is-ready")).to_be_attached()
+    box = page.get_by_label("消息（不超过 2000 字）")
+    box.fill("第一句")
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".chat__line").last).to_contain_text("第一句")  # its event is in
+    box.fill("第二句还没写完")
+    shots.step("the next line begun before the ack")
+    assert len(held) == 1
+    sockets[-1].send(held.pop())  # the ack, last
+    expect(page.get_by_role("button", name="发送")).not_to_have_attribute("aria-disabled", "true")
+    expect(box).to_have_value("第二句还没写完")
+    shots.step("the ack arrived; the new text stays")
