@@ -1355,8 +1355,11 @@ function buildPollForm() {
           feedback: region,
           button: submit,
           onAck() {
-            form.reset();
-            choicesField.hidden = true;
+            // Opened: clear the form, unless the chair has begun the next question meanwhile.
+            if (question.value.trim() === body.question) {
+              form.reset();
+              choicesField.hidden = true;
+            }
             say(region, t("poll_opened"));
           },
         });

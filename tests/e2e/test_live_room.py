@@ -324,11 +324,10 @@ def test_the_room_and_the_projector_fit_a_phone(world, meeting, browse, shots):
     assert phone.errors == [] and chair.errors == [] and projector.errors == []
 
 
-def test_a_line_typed_before_the_last_one_is_acknowledged_is_kept(world, meeting, browse, shots):
-    """The room sends a chat line's event to everyone and its ack to the sender separately; the
-    ack may come last. Whatever the sender has begun typing by then must not be wiped."""
-    page = browse.page("resident", world.cast["council_member"])
-    chat_ids, held, sockets = set(), [], []  # acks of chat lines are held back from the page
+def hold_acks(page, message_type: str):
+    """Route the page's room socket through the test, holding back the acks of messages of
+    this type: the returned list gets them, and `release()` lets the oldest one through."""
+    ids, held, sockets = set(), [], []
 
     def between(socket):
         server = socket.connect_to_server()
@@ -336,21 +335,33 @@ def test_a_line_typed_before_the_last_one_is_acknowledged_is_kept(world, meeting
 
         def to_page(message):
             frame = json.loads(message)
-            if frame.get("type") == "ack" and frame.get("id") in chat_ids:
+            if frame.get("type") == "ack" and frame.get("id") in ids:
                 held.append(message)
             else:
                 socket.send(message)
 
         def to_server(message):
             frame = json.loads(message)
-            if frame.get("type") == "chat.send":
-                chat_ids.add(frame["id"])
+            if frame.get("type") == message_type:
+                ids.add(frame["id"])
             server.send(message)
 
         server.on_message(to_page)
         socket.on_message(to_server)
 
     page.route_web_socket(re.compile(r".*/ws/meetings/.*"), between)
+
+    def release():
+        sockets[-1].send(held.pop(0))
+
+    return held, release
+
+
+def test_a_line_typed_before_the_last_one_is_acknowledged_is_kept(world, meeting, browse, shots):
+    """The room sends a chat line's event to everyone and its ack to the sender separately; the
+    ack may come last. Whatever the sender has begun typing by then must not be wiped."""
+    page = browse.page("resident", world.cast["council_member"])
+    held, release = hold_acks(page, "chat.send")
     page.goto(meeting.get_absolute_url())
     expect(page.locator("#room.is-ready")).to_be_attached()
     box = page.get_by_label("消息（不超过 2000 字）")
@@ -360,7 +371,27 @@ def test_a_line_typed_before_the_last_one_is_acknowledged_is_kept(world, meeting
     box.fill("第二句还没写完")
     shots.step("the next line begun before the ack")
     assert len(held) == 1
-    sockets[-1].send(held.pop())  # the ack, last
+    release()
     expect(page.get_by_role("button", name="发送")).not_to_have_attribute("aria-disabled", "true")
     expect(box).to_have_value("第二句还没写完")
     shots.step("the ack arrived; the new text stays")
+
+
+def test_a_question_typed_before_the_last_poll_is_acknowledged_is_kept(
+    world, meeting, browse, shots
+):
+    chair = browse.page("chair", world.cast["party_secretary"])
+    held, release = hold_acks(chair, "poll.open")
+    chair.goto(meeting.get_absolute_url())
+    expect(chair.locator("#room.is-ready")).to_be_attached()
+    chair.get_by_text("提请表决", exact=True).click()
+    question = chair.get_by_label("表决事项")
+    question.fill(QUESTION)
+    chair.get_by_role("button", name="发起表决").click()
+    expect(chair.locator(".live-poll", has_text=QUESTION)).to_be_visible()  # its event is in
+    question.fill("下一项表决，还在起草")
+    assert len(held) == 1
+    release()
+    expect(chair.get_by_text("表决已开始。")).to_be_visible()
+    expect(question).to_have_value("下一项表决，还在起草")
+    shots.step("the poll opened; the next question stays")
