@@ -22,7 +22,6 @@ from communities.models import Community, Organization
 from deliberation import access, electorates, procedures, rules, sealing
 from deliberation import notify as notices
 from deliberation.models import (
-    AgendaItem,
     Ballot,
     Choice,
     Comment,
@@ -1066,21 +1065,10 @@ def cast_ballots(poll: Poll, entries) -> list:
         if audits and poll.matter is not None:
             _publish(poll.matter, "ballot", {"poll": poll.pk})
         if audits and poll.agenda_item_id is not None:
-            _tally_changed_in_meeting(poll)
+            from deliberation import meetings  # meetings builds on this module
+
+            meetings.tally_changed(poll)
     return results
-
-
-def _tally_changed_in_meeting(poll: Poll) -> None:
-    """A live meeting runs this poll: its rooms' tallies follow every ballot however it was cast,
-    in the room or on the matter's page (the same note as deliberation.meetings._dirty)."""
-    meeting_id = (
-        AgendaItem.objects.filter(pk=poll.agenda_item_id).values_list("meeting_id", flat=True).get()
-    )
-    publish_on_commit(
-        "meeting.dirty",
-        community_id=poll.community_id,
-        data={"meeting": meeting_id, "what": "tally", "poll": poll.pk},
-    )
 
 
 def has_voted(user, poll: Poll) -> bool:

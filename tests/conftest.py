@@ -21,18 +21,18 @@ def admin_user(db):
     return factories.make_admin()
 
 
+class World:
+    """A community with all six bodies, one estate, and the named cast in their roles."""
+
+    def __init__(self, admin):
+        self.admin = admin
+        self.community, self.estate, self.orgs = factories.make_community(admin)
+        self.cast = factories.make_cast(admin, self.community, self.estate, self.orgs)
+
+
 @pytest.fixture
 def world(admin_user):
-    """A community with all six bodies, one estate, and the named cast in their roles."""
-    community, estate, orgs = factories.make_community(admin_user)
-    cast = factories.make_cast(admin_user, community, estate, orgs)
-
-    class World:
-        pass
-
-    w = World()
-    w.admin, w.community, w.estate, w.orgs, w.cast = admin_user, community, estate, orgs, cast
-    return w
+    return World(admin_user)
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from django.db import connections
 from django.test import Client
 
 from tests import live
-from tests.conftest import REQUIRED_BACKENDS
+from tests.conftest import REQUIRED_BACKENDS, World
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path(os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium"))
@@ -143,20 +143,7 @@ def _server_key(settings):
 @pytest.fixture
 def world(admin_user, playwright_driver):
     """The shared test community (tests/conftest.py), built on a thread of its own."""
-    from tests import factories
-
-    def build():
-        community, estate, orgs = factories.make_community(admin_user)
-        cast = factories.make_cast(admin_user, community, estate, orgs)
-        return community, estate, orgs, cast
-
-    class World:
-        pass
-
-    w = World()
-    w.admin = admin_user
-    w.community, w.estate, w.orgs, w.cast = call(build)
-    return w
+    return call(World, admin_user)
 
 
 @pytest.fixture
