@@ -171,9 +171,7 @@ def _dirty(meeting, what: str, **extra):
 def tally_changed(poll) -> None:
     """Ballots were cast in a poll run in a meeting, in the room or on the matter's page: its
     rooms' tallies follow (deliberation.services.cast_ballots calls this)."""
-    meeting = (
-        Meeting.objects.filter(items=poll.agenda_item_id).only("pk", "community_id").first()
-    )
+    meeting = Meeting.objects.filter(items=poll.agenda_item_id).only("pk", "community_id").first()
     if meeting is not None:
         _dirty(meeting, "tally", poll=poll.pk)
 
