@@ -43,8 +43,8 @@ def setup(n: int, out: str) -> dict:
     from django.utils import timezone
 
     from communities import services
-    from communities.management.commands.seed_demo import COMMUNITY
     from communities.models import Community, Membership
+    from demo.plan import COMMUNITY
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("seed_demo", "--quiet", "--force")  # the bench site is thrown away
@@ -109,10 +109,10 @@ def meeting() -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from communities.management.commands.seed_demo import COMMUNITY
     from communities.models import Community
     from deliberation import meetings
     from deliberation.models import Meeting
+    from demo.plan import COMMUNITY
 
     director = get_user_model().objects.get(username="rc_director")
     community = Community.objects.get(slug=COMMUNITY["slug"])

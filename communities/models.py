@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from communities.roles import OrganizationKind, Title, is_valid_title
+
 
 class User(AbstractUser):
     """A person with a login; Chinese names do not split into first and last, so one field."""
@@ -198,19 +200,6 @@ class Ownership(models.Model):
         return f"{self.owner} — {self.unit}"
 
 
-class OrganizationKind(models.TextChoices):
-    PARTY_COMMITTEE = "party_committee", _("party committee (社区党委)")
-    RESIDENTS_COMMITTEE = "residents_committee", _("residents' committee (居委会)")
-    WORKSTATION = "workstation", _("community workstation (社区工作站)")
-    COUNCIL = "council", _("deliberation council (居民议事会)")
-    PROPERTY_MANAGEMENT = "property_management", _("property management company (物业)")
-    OWNERS_COMMITTEE = "owners_committee", _("owners' committee (业委会)")
-    SOCIAL_ORGANIZATION = "social_organization", _("social organisation (社会组织)")
-    # The levels above the community that receive escalations (community → street → district).
-    STREET_OFFICE = "street_office", _("street office (街道办事处)")
-    DISTRICT_OFFICE = "district_office", _("district office (区级部门)")
-
-
 # One of each per community; one of each per estate (DESIGN.md, domain model).
 COMMUNITY_SINGLETON_KINDS = (
     OrganizationKind.PARTY_COMMITTEE,
@@ -361,17 +350,6 @@ class Membership(models.Model):
         return self.status == self.Status.VERIFIED
 
 
-class Title(models.TextChoices):
-    SECRETARY = "secretary", _("secretary")
-    DEPUTY_SECRETARY = "deputy_secretary", _("deputy secretary")
-    DIRECTOR = "director", _("director")
-    DEPUTY_DIRECTOR = "deputy_director", _("deputy director")
-    MANAGER = "manager", _("manager")
-    MEMBER = "member", _("member")
-    STAFF = "staff", _("staff")
-    OFFICER = "officer", _("officer")
-
-
 class PositionQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_at__isnull=True)
@@ -425,9 +403,6 @@ class Position(models.Model):
         return f"{self.user}, {self.get_title_display()}, {self.organization}"
 
     def clean(self):
-        # roles.py imports this module, so the policy is looked up at call time.
-        from communities.roles import is_valid_title
-
         if self.organization_id and not is_valid_title(self.organization.kind, self.title):
             raise ValidationError({"title": _("An organisation of this kind has no such title.")})
 

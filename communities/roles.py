@@ -1,4 +1,5 @@
-"""The role policy, as data: which role holds which permissions on which objects.
+"""The role policy, as data: the kinds of body, the titles in them, and which role holds which
+permissions on which objects.
 
 This table is the only source of object permissions. `services.sync_permissions` derives a
 user's roles from their memberships, positions and ownerships, looks each role up here and
@@ -7,10 +8,39 @@ makes guardian's rows match. Nothing else grants these permissions.
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import OrganizationKind as Kind
-from communities.models import Title
+
+class OrganizationKind(models.TextChoices):
+    """The kinds of body in a community; the policy below grants by kind and title."""
+
+    PARTY_COMMITTEE = "party_committee", _("party committee (社区党委)")
+    RESIDENTS_COMMITTEE = "residents_committee", _("residents' committee (居委会)")
+    WORKSTATION = "workstation", _("community workstation (社区工作站)")
+    COUNCIL = "council", _("deliberation council (居民议事会)")
+    PROPERTY_MANAGEMENT = "property_management", _("property management company (物业)")
+    OWNERS_COMMITTEE = "owners_committee", _("owners' committee (业委会)")
+    SOCIAL_ORGANIZATION = "social_organization", _("social organisation (社会组织)")
+    # The levels above the community that receive escalations (community → street → district).
+    STREET_OFFICE = "street_office", _("street office (街道办事处)")
+    DISTRICT_OFFICE = "district_office", _("district office (区级部门)")
+
+
+class Title(models.TextChoices):
+    """A position's title; which titles a kind of body has is the policy's keys."""
+
+    SECRETARY = "secretary", _("secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("deputy secretary")
+    DIRECTOR = "director", _("director")
+    DEPUTY_DIRECTOR = "deputy_director", _("deputy director")
+    MANAGER = "manager", _("manager")
+    MEMBER = "member", _("member")
+    STAFF = "staff", _("staff")
+    OFFICER = "officer", _("officer")
+
+
+Kind = OrganizationKind
 
 
 @dataclass(frozen=True)

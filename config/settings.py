@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "communities",
     "deliberation",
     "realtime",
+    "demo",
 ]
 
 MIDDLEWARE = [

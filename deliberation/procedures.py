@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.models import OrganizationKind as Kind
+from communities.roles import OrganizationKind as Kind
 from deliberation.rules import Rule
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from communities import services
-from communities.models import Community, Estate, Organization, Title, Unit
+from communities.models import Community, Estate, Organization, Unit
+from communities.roles import Title
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery"

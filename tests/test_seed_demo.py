@@ -272,7 +272,7 @@ def test_it_refuses_to_run_without_debug_unless_forced(db, settings):
     assert (User.objects.count(), AuditEvent.objects.count()) == (users, events)
 
 
-# -- the demo matters (deliberation/demo.py) ----------------------------------------------------
+# -- the demo matters (demo/stories.py) ---------------------------------------------------------
 
 
 def demo_matters():

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "demo-2026"  # noqa: S105 - the demo's documented password (README)
 SLUG = "lianhua"
-# deliberation/demo.py: an owners' Art. 278 vote, decided
+# demo/decisions.py: an owners' Art. 278 vote, decided
 ROOF_REPAIR = "使用专项维修资金翻新1至4栋屋面防水层"
 WAIT_MS = 20_000
 

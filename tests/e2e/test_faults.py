@@ -164,7 +164,8 @@ def test_it_shows_offline_at_once_and_resyncs_when_the_browser_is_back(world, br
 def _to_council(world, *names):
     """Seat these residents on the deliberation council, so that they vote in its polls."""
     from communities import services as register
-    from communities.models import Organization, Title
+    from communities.models import Organization
+    from communities.roles import Title
 
     council = world.orgs[Organization.Kind.COUNCIL]
     for name in names:
