@@ -407,6 +407,17 @@ class Position(models.Model):
             raise ValidationError({"title": _("An organisation of this kind has no such title.")})
 
 
+def insider_q(user, community: str = "community") -> Q:
+    """Rows whose community (reached through the `community` path) counts `user` as an insider:
+    a verified resident or a current official. The one definition of "belongs to the community",
+    which every visibility rule (matters, meetings) is built from."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    resident = Membership.objects.verified().filter(user=user).values("community_id")
+    official = Position.objects.current().filter(user=user).values("organization__community_id")
+    return Q(**{f"{community}__in": resident}) | Q(**{f"{community}__in": official})
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("The audit log is append-only.")

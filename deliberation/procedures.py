@@ -8,7 +8,6 @@ because domain-rules.md makes the template values configurable defaults.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from communities.roles import OrganizationKind as Kind
 from deliberation.rules import Rule
@@ -107,7 +106,6 @@ class Procedure:
 
 PARTY = Actor("org", "speak_for_organization", Kind.PARTY_COMMITTEE)
 RESIDENTS_COMMITTEE = Actor("org", "speak_for_organization", Kind.RESIDENTS_COMMITTEE)
-CHAIR = Actor("community", "chair_meeting")
 PUBLISHER = Actor("community", "publish_resolution")
 COUNCIL_CHAIR = Actor("community", "chair_meeting", label=_("the council's chair"))
 OWNERS_CHAIR = Actor("estate", "chair_meeting")
@@ -391,19 +389,6 @@ PROCEDURES: dict[str, Procedure] = {
 }
 
 PROCEDURE_CHOICES = [(p.code, p.name) for p in PROCEDURES.values()]
-
-ACTION_LABELS = {
-    ADVANCE: pgettext_lazy("action", "advance"),
-    REJECT: pgettext_lazy("action", "reject"),
-    CREATE_POLL: pgettext_lazy("action", "create a poll"),
-    OPEN_POLL: pgettext_lazy("action", "open a poll"),
-    CLOSE_POLL: pgettext_lazy("action", "close a poll"),
-    PUBLISH_RESOLUTION: pgettext_lazy("action", "publish the resolution"),
-    POST_UPDATE: pgettext_lazy("action", "post an implementation update"),
-    ANSWER_OBJECTION: pgettext_lazy("action", "answer objections"),
-    EXTEND: pgettext_lazy("action", "extend the deadline"),
-    RATE: pgettext_lazy("action", "rate the response"),
-}
 
 
 def get(code: str) -> Procedure:

@@ -1,4 +1,4 @@
-"""The pure rule layer: thresholds, vote counting, deadlines and community settings.
+"""Counting votes: codes, exact shares, thresholds, ballots and electorates, and `evaluate`.
 
 Nothing here touches the database or Django. Callers load ballots and members, turn them into
 the plain values below (``Vote``, ``Electorate``, ``OwnerUnit``) and store the dict that
@@ -9,8 +9,7 @@ Arithmetic is exact. Shares are compared by cross-multiplication over ``Fraction
 floats. "以上" (at or above) includes the boundary; "过半数" (more than half) is strict
 (domain-rules, preamble). Areas are ``Decimal`` square metres with at most two decimal places.
 
-Every invalid input raises ``ValueError`` (``KeyError`` only for an unknown setting name), so
-callers can refuse bad data with one ``except``.
+Every invalid input raises ``ValueError``, so callers can refuse bad data with one ``except``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded, localcontext
 from fractions import Fraction
 
@@ -516,207 +514,4 @@ def evaluate(
         "passed": passed,
         "carried": carried,
         "reasons": reasons,
-    }
-
-
-# --- Deadlines and periods ---------------------------------------------------------------------
-
-
-def _aware(value: object, what: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise ValueError(f"{what} must be a datetime, not {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware: {value!r}")
-    return value
-
-
-def _days(value: object, what: str = "days") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{what} must be a non-negative int: {value!r}")
-    return value
-
-
-def add_days(start: datetime, days: int, *, working: bool = False) -> datetime:
-    """Add calendar days, or working days skipping Sat/Sun only (no holiday calendar); keeps tz."""
-    _aware(start, "start")
-    days = _days(days)
-    if not working:
-        return start + timedelta(days=days)
-    if days == 0:
-        return start
-    # The n-th working day after a Saturday or Sunday is the n-th after the Friday before it.
-    if start.weekday() >= 5:
-        start -= timedelta(days=start.weekday() - 4)
-    weeks, rest = divmod(days, 5)
-    result = start + timedelta(weeks=weeks)
-    while rest:
-        result += timedelta(days=1)
-        if result.weekday() < 5:
-            rest -= 1
-    return result
-
-
-def deadline_for(
-    start: datetime, days: int | None, *, working: bool = False, grace_days: int = 0
-) -> datetime | None:
-    """When something started at start is due: days (maybe working) then calendar grace days."""
-    grace_days = _days(grace_days, "grace_days")
-    if days is None:
-        return None
-    return add_days(add_days(start, days, working=working), grace_days)
-
-
-def is_overdue(deadline: datetime | None, now: datetime, *, done: bool = False) -> bool:
-    """Whether an open item is past its deadline; at the deadline itself it is not yet overdue."""
-    if done or deadline is None:
-        return False
-    return _aware(now, "now") > _aware(deadline, "deadline")
-
-
-def period_elapsed(start: datetime, days: int, now: datetime) -> bool:
-    """Whether a minimum notice period (e.g. 7-day 公示, 15-day owners' notice) has fully run."""
-    return _aware(now, "now") >= add_days(start, days)
-
-
-def _money(value: object, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ValueError(f"{what} must be a decimal amount, not {value!r}")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{what} is not a decimal amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{what} must be a finite, non-negative amount: {value!r}")
-    return amount
-
-
-def within_budget(project_type: str, amount: Decimal, caps: Mapping[str, str | Decimal]) -> bool:
-    """Whether a micro-project's amount stays within its type's cap (§6); no cap means unlimited."""
-    if project_type not in PROJECT_TYPES:
-        raise ValueError(f"unknown project type {project_type!r}")
-    if isinstance(amount, str):
-        raise ValueError(f"amount must be a Decimal, not {amount!r}")
-    amount = _money(amount, "amount")
-    cap = caps.get(project_type)
-    if cap is None:
-        return True
-    return amount <= _money(cap, f"cap for {project_type}")
-
-
-# --- Community settings ------------------------------------------------------------------------
-
-DEFAULT_SETTINGS: dict = {
-    "residents_meeting.quorum": ">1/2",
-    "residents_meeting.pass": ">1/2",
-    "representatives_meeting.quorum": ">=2/3",
-    "representatives_meeting.pass": ">1/2",
-    "council.quorum": ">=2/3",
-    "council.pass": ">1/2",
-    "council.mode": YES_OVER_NO,
-    "party_review.quorum": ">=2/3",
-    "party_review.pass": ">1/2",
-    "notice.days": 7,
-    "objection.answer_days": 3,
-    "owners.notice_days": 15,
-    "consultation.days": 14,
-    "concern.urgent_days": 1,
-    "concern.enquiry_days": 3,
-    "concern.complaint_days": 13,
-    "escalation.answer_days": 10,
-    "micro_project.caps": {"service": "200000", "goods": "200000", "works": "400000"},
-    "micro_project.report_days": 30,
-}
-
-#: Settings counted in working days (Sat/Sun skipped); all other day counts are calendar days.
-WORKING_DAY_SETTINGS = frozenset(
-    {"concern.urgent_days", "concern.enquiry_days", "concern.complaint_days"}
-)
-
-
-#: Floors set by law, not by local templates: a community may lengthen these periods, never
-#: shorten them (物业管理条例 Art. 13: owners' meetings are announced 15 days ahead).
-LEGAL_MINIMUM_DAYS = {"owners.notice_days": 15}
-
-
-def _setting_kind(key: str) -> str:
-    if key == "council.mode":
-        return "mode"
-    if key == "micro_project.caps":
-        return "caps"
-    if key.endswith((".quorum", ".pass")):
-        return "threshold"
-    return "days"
-
-
-def _clean_setting(key: str, value: object) -> object:
-    kind = _setting_kind(key)
-    if kind == "threshold":
-        return Threshold.from_json(value).to_json()
-    if kind == "mode":
-        if value not in COUNCIL_MODES:
-            raise ValueError(f"{key} must be one of {COUNCIL_MODES}: {value!r}")
-        return value
-    if kind == "days":
-        days = _days(value, key)
-        if days < LEGAL_MINIMUM_DAYS.get(key, 0):
-            raise ValueError(f"{key} may not be shorter than {LEGAL_MINIMUM_DAYS[key]} days")
-        return days
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{key} must map project types to amounts: {value!r}")
-    caps = {}
-    for project_type, cap in value.items():
-        if project_type not in PROJECT_TYPES:
-            raise ValueError(f"{key}: unknown project type {project_type!r}")
-        caps[project_type] = str(_money(cap, f"{key}.{project_type}"))
-    return caps
-
-
-def setting(overrides: Mapping | None, key: str):
-    """A community's setting: its valid override, else the default; unknown key raises KeyError."""
-    if key not in DEFAULT_SETTINGS:
-        raise KeyError(key)
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise ValueError(f"settings overrides must be a mapping, not {overrides!r}")
-    if overrides and key in overrides:
-        return _clean_setting(key, overrides[key])
-    default = DEFAULT_SETTINGS[key]
-    return dict(default) if isinstance(default, dict) else default
-
-
-def validate_settings(overrides: Mapping) -> dict:
-    """Check every override a community stores; returns them cleaned, raises KeyError/ValueError."""
-    return {key: setting(overrides, key) for key in overrides}
-
-
-def council_params(overrides: Mapping | None) -> dict[str, str]:
-    """Params for evaluate(Rule.COUNCIL, ...) from a community's settings (§4)."""
-    return {
-        "quorum": setting(overrides, "council.quorum"),
-        "pass": setting(overrides, "council.pass"),
-        "mode": setting(overrides, "council.mode"),
-    }
-
-
-def residents_meeting_params(overrides: Mapping | None) -> dict[str, str]:
-    """Params for evaluate(Rule.RESIDENTS_MEETING, ...) from a community's settings (§2)."""
-    return {
-        "quorum": setting(overrides, "residents_meeting.quorum"),
-        "pass": setting(overrides, "residents_meeting.pass"),
-    }
-
-
-def representatives_meeting_params(overrides: Mapping | None) -> dict[str, str]:
-    """Params for a representatives' meeting, counted as Rule.RESIDENTS_MEETING (§2 template)."""
-    return {
-        "quorum": setting(overrides, "representatives_meeting.quorum"),
-        "pass": setting(overrides, "representatives_meeting.pass"),
-    }
-
-
-def party_review_params(overrides: Mapping | None) -> dict[str, str]:
-    """Params for the party members' review (§3 stage 3): council rule, majority of members due."""
-    return {
-        "quorum": setting(overrides, "party_review.quorum"),
-        "pass": setting(overrides, "party_review.pass"),
-        "mode": MAJORITY_OF_MEMBERS,
     }
