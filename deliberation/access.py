@@ -1,15 +1,20 @@
-"""Reads: who may act on a matter now, who must, and fetch-and-check helpers (404 for both
-missing and forbidden). Services and templates ask these; nothing here changes state."""
+"""Reads: who may see and act on a matter or a meeting now, who must, and fetch-and-check
+helpers (404 for both missing and forbidden). Services, views, templates and the live room ask
+these; nothing here changes state.
+
+Visibility is defined once per object, as a queryset (`Matter.objects.visible_to`,
+`Meeting.objects.visible_to`, both built from `communities.models.insider_q`); the per-object
+checks and the fetch helpers here ask that same queryset.
+"""
 
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Organization, Position
 from deliberation import procedures
-from deliberation.models import Comment, Escalation, Matter, Poll, Resolution
+from deliberation.models import Matter, Meeting
 
 Kind = Organization.Kind
 
@@ -160,40 +165,6 @@ def get_matter_for(user, community, reference: str) -> Matter:
     return matter
 
 
-def get_poll_for(user, pk: int) -> Poll:
-    """A poll of a matter that `user` may read; otherwise 404."""
-    poll = get_object_or_404(Poll.objects.select_related("matter", "community", "estate"), pk=pk)
-    if (
-        poll.matter is not None
-        and not Matter.objects.visible_to(user).filter(pk=poll.matter_id).exists()
-    ):
-        raise Http404("No such poll.")
-    return poll
-
-
-def get_comment_for(user, pk: int) -> Comment:
-    comment = get_object_or_404(Comment.objects.select_related("matter__community"), pk=pk)
-    if not Matter.objects.visible_to(user).filter(pk=comment.matter_id).exists():
-        raise Http404("No such comment.")
-    return comment
-
-
-def get_escalation_for(user, pk: int) -> Escalation:
-    escalation = get_object_or_404(
-        Escalation.objects.select_related("matter__community", "to_organization"), pk=pk
-    )
-    if not Matter.objects.visible_to(user).filter(pk=escalation.matter_id).exists():
-        raise Http404("No such escalation.")
-    return escalation
-
-
-def get_resolution_for(user, pk: int) -> Resolution:
-    resolution = get_object_or_404(Resolution.objects.select_related("matter"), pk=pk)
-    if not Matter.objects.visible_to(user).filter(pk=resolution.matter_id).exists():
-        raise Http404("No such resolution.")
-    return resolution
-
-
 def overdue_q(now=None) -> Q:
     """Matters with a missed deadline: the stage's, an objection's or an escalation's."""
     now = now or timezone.now()
@@ -212,3 +183,60 @@ def overdue_q(now=None) -> Q:
 def is_overdue(matter, now=None) -> bool:
     """Whether this one matter is overdue, by the same definition as the ledger filter."""
     return Matter.objects.filter(pk=matter.pk).filter(overdue_q(now)).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetings
+
+
+def may_see_meeting(user, meeting) -> bool:
+    """Whether `user` may see this meeting: its page, projector, minutes (the one definition)."""
+    return Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
+
+
+def get_meeting_for(user, pk: int) -> Meeting:
+    """The meeting with this id, if `user` may see it; otherwise 404."""
+    meeting = (
+        Meeting.objects.visible_to(user)
+        .select_related("community", "chair", "estate")
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise Http404("No such meeting.")
+    return meeting
+
+
+def may_attend(user, meeting) -> bool:
+    """Being in the room (the socket, presence): signed in, active, and able to see it."""
+    return user.is_authenticated and user.is_active and may_see_meeting(user, meeting)
+
+
+def chair_scope(meeting):
+    """What the chair's permission is held on: the estate for an owners' assembly."""
+    return meeting.estate if meeting.kind == Meeting.Kind.OWNERS else meeting.community
+
+
+def may_chair(user, meeting) -> bool:
+    """The meeting's chair (or the item's acting chair) who still holds chair_meeting."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    item = meeting.current_item
+    holders = {meeting.chair_id}
+    if item is not None and item.acting_chair_id:
+        holders = {item.acting_chair_id}
+    return user.pk in holders and user.has_perm("communities.chair_meeting", chair_scope(meeting))
+
+
+def may_take_part(user, meeting) -> bool:
+    """Raising a hand and chatting: those in the room who may comment in the community."""
+    return may_attend(user, meeting) and user.has_perm("communities.comment", meeting.community)
+
+
+def may_edit_minutes(user, meeting) -> bool:
+    """The residents' committee (holders of publish_resolution) edits and publishes minutes."""
+    return user.is_authenticated and user.has_perm(
+        "communities.publish_resolution", meeting.community
+    )

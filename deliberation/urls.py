@@ -1,33 +1,33 @@
 from django.urls import path
 
-from deliberation import views
+from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
 
 app_name = "deliberation"
 
 urlpatterns = [
-    path("c/<slug:slug>/ledger/", views.ledger, name="ledger"),
-    path("c/<slug:slug>/ledger.csv", views.ledger_csv, name="ledger_csv"),
-    path("c/<slug:slug>/propose/", views.propose, name="propose"),
-    path("c/<slug:slug>/m/<str:reference>/", views.matter_detail, name="matter"),
+    path("c/<slug:slug>/ledger/", ledger.ledger, name="ledger"),
+    path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
+    path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
+    path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
-        views.matter_action,
+        matter_actions.matter_action,
         name="matter_action",
     ),
-    path("c/<slug:slug>/resolutions/", views.resolutions, name="resolutions"),
-    path("c/<slug:slug>/escalations/", views.escalation_board, name="escalations"),
-    path("c/<slug:slug>/receptions/", views.receptions, name="receptions"),
-    path("c/<slug:slug>/receptions/new/", views.hold_reception, name="hold_reception"),
-    path("c/<slug:slug>/receptions/<int:pk>/rate/", views.rate_reception, name="rate_reception"),
-    path("c/<slug:slug>/meetings/", views.meeting_list, name="meetings"),
-    path("meetings/<int:pk>/", views.meeting_room, name="meeting"),
-    path("meetings/<int:pk>/projector/", views.meeting_projector, name="meeting_projector"),
-    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
+    path("c/<slug:slug>/resolutions/", boards.resolutions, name="resolutions"),
+    path("c/<slug:slug>/escalations/", boards.escalation_board, name="escalations"),
+    path("c/<slug:slug>/receptions/", boards.receptions, name="receptions"),
+    path("c/<slug:slug>/receptions/new/", boards.hold_reception, name="hold_reception"),
+    path("c/<slug:slug>/receptions/<int:pk>/rate/", boards.rate_reception, name="rate_reception"),
+    path("c/<slug:slug>/meetings/", meetings.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", meetings.meeting_room, name="meeting"),
+    path("meetings/<int:pk>/projector/", meetings.meeting_projector, name="meeting_projector"),
+    path("meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
     path(
         "meetings/<int:pk>/minutes.md",
-        views.meeting_minutes_markdown,
+        meetings.meeting_minutes_markdown,
         name="meeting_minutes_markdown",
     ),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/", boards.notifications, name="notifications"),
+    path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]

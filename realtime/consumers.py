@@ -1,4 +1,9 @@
-"""WebSocket consumers: parse, check, call a service, reply. No business rule lives here."""
+"""WebSocket consumers: parse, check, call a service, reply. No business rule lives here.
+
+The live room's messages are one table (`realtime.protocol.MEETING_MESSAGES`): each type's
+fields, its handler (a service in `deliberation.meetings.live`, the only module of deliberation
+read here) and its ack.
+"""
 
 import asyncio
 import json
@@ -7,13 +12,15 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from communities import access
-from realtime.hub import SESSION_GONE, signed_in
-from realtime.protocol import ProtocolError, parse_frame
+from deliberation.meetings import live
+from realtime.hub import RoomHub
+from realtime.protocol import MEETING_MESSAGES, ProtocolError, Spec, arguments, parse_frame
 from realtime.ratelimit import TokenBucket
 
 # Close codes (4000-4999 are the application's): see docs/protocol.md.
@@ -44,10 +51,14 @@ def _language_from_scope(scope) -> str:
 
 
 class ProtocolConsumer(AsyncWebsocketConsumer):
-    """The frame discipline every live route shares: size limit, JSON schema, rate limit.
+    """The frame discipline every live route shares: size limit, JSON schema, rate limit, and
+    dispatch by the route's table of message types (`messages`, from realtime.protocol).
 
-    Subclasses implement `authorize()` and `handle_<type>` methods (dots become underscores).
+    Subclasses implement `authorize()` and `handle(message, spec)` for their own types; `ping`
+    is answered here.
     """
+
+    messages = {"ping": Spec("ping")}
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -99,13 +110,27 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             except ProtocolError as error:
                 await self.send_error(None, error.code, self.error_text(error.code))
                 return
-            handler = getattr(self, "handle_" + message.type.replace(".", "_"), None)
-            if handler is None:
+            spec = self.messages.get(message.type)
+            if spec is None:
                 await self.send_error(
                     message.id, "unknown_type", _("This message type is not understood here.")
                 )
                 return
-            await handler(message)
+            if spec.handler == "ping":
+                await self.send_json({"type": "ack", "id": message.id})
+                return
+            try:
+                await self.handle(message, spec)
+            except ProtocolError as error:
+                await self.send_error(
+                    message.id,
+                    error.code,
+                    _("The field %(name)s is missing or wrong.") % {"name": error.field},
+                )
+
+    async def handle(self, message, spec):
+        """Serve a message of one of this route's own types (raise ProtocolError on bad fields)."""
+        raise NotImplementedError
 
     @staticmethod
     def error_text(code: str) -> str:
@@ -119,9 +144,6 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
 
     async def send_error(self, message_id, code: str, message: str):
         await self.send_json({"type": "error", "id": message_id, "code": code, "message": message})
-
-    async def handle_ping(self, message):
-        await self.send_json({"type": "ack", "id": message.id})
 
 
 class VerificationQueueConsumer(ProtocolConsumer):
@@ -182,26 +204,14 @@ class MeetingConsumer(ProtocolConsumer):
     # No channel of its own: events come through the hub. A per-socket channel would cost each
     # connection a layer queue and a receive task (memory per idle connection, docs/benchmarks.md).
     channel_layer_alias = None
+    messages = MEETING_MESSAGES
 
     async def authorize(self) -> bool:
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-
-        def load():
-            meeting = Meeting.objects.select_related("community").filter(pk=meeting_id).first()
-            if meeting is None or not meetings.may_attend(self.user, meeting):
-                return None
-            return meeting
-
-        self.meeting = await database_sync_to_async(load)()
+        self.meeting = await database_sync_to_async(live.meeting_for)(self.user, meeting_id)
         return self.meeting is not None
 
     async def on_open(self):
-        from deliberation import meetings
-        from realtime.hub import RoomHub
-
         self.delivered_seq = 0
         self.is_chair = False
         # Frames that arrive before the snapshot is out wait here, then follow it in order.
@@ -209,7 +219,7 @@ class MeetingConsumer(ProtocolConsumer):
         self.hub = await RoomHub.attach(self.meeting.pk, self)
         room = await self.hub.room(self.language)
         with translation.override(self.language):
-            snapshot = await database_sync_to_async(meetings.enter)(self.user, self.meeting, room)
+            snapshot = await database_sync_to_async(live.enter)(self.user, self.meeting, room)
         await self._send_snapshot(snapshot)
         while self.pending:
             waiting, self.pending = self.pending, []
@@ -218,10 +228,8 @@ class MeetingConsumer(ProtocolConsumer):
         self.pending = None
 
     async def send_snapshot(self):
-        from deliberation import meetings
-
         with translation.override(self.language):
-            snapshot = await database_sync_to_async(meetings.snapshot)(self.meeting, self.user)
+            snapshot = await database_sync_to_async(live.snapshot)(self.meeting, self.user)
         await self._send_snapshot(snapshot)
 
     async def _send_snapshot(self, snapshot: dict):
@@ -273,61 +281,48 @@ class MeetingConsumer(ProtocolConsumer):
                 await self.send_json({"type": "event", **item})
 
     async def _refresh_chair(self):
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
-        def check():
-            meeting = Meeting.objects.select_related("current_item", "community", "estate").get(
-                pk=self.meeting.pk
-            )
-            return meetings.may_chair(self.user, meeting)
-
-        self.is_chair = await database_sync_to_async(check)()
+        self.is_chair = await database_sync_to_async(live.is_chair)(self.user, self.meeting.pk)
 
     async def disconnect(self, code):
-        from deliberation import meetings
-
         if self.hub is not None:
             # Leave before detaching: the last socket out stops the hub, and a hub that starts
             # again may end the stays still open (RoomHub.start); this one must be over by then.
             try:
-                await database_sync_to_async(meetings.leave)(self.user, self.meeting)
+                await database_sync_to_async(live.leave)(self.user, self.meeting)
             finally:
                 await self.hub.detach(self)
 
-    # -- actions ------------------------------------------------------------------------------
+    # -- messages -------------------------------------------------------------------------------
 
     def _session_key(self):
         return getattr(self.scope.get("session"), "session_key", None)
 
-    def _session_alive(self) -> bool:
-        pair = (self._session_key(), self.user.pk)
-        return pair in signed_in([pair])
+    async def handle(self, message, spec):
+        """Serve one message by its spec: the consumer's own handlers, else a live action."""
+        kwargs = arguments(message, spec)
+        if spec.handler == "resume":
+            await self.resume(message, **kwargs)
+        elif spec.handler == "ballot":
+            await self.cast_ballot(message, spec, **kwargs)
+        else:
+            await self.act(message, spec, kwargs)
 
-    async def act(self, message, call, *args, ack=None):
-        """Run a service on behalf of this user and answer with ack or error."""
-        from django.core.exceptions import PermissionDenied, ValidationError
-
-        def checked():
-            # The session check and the service in one trip to the database thread.
-            if not self._session_alive():
-                return SESSION_GONE
-            return call(self.user, self.meeting, *args)
-
+    async def act(self, message, spec, kwargs):
+        """Run a live action on behalf of this user and answer with ack or error."""
         try:
             with translation.override(self.language):
-                result = await database_sync_to_async(checked)()
+                result = await database_sync_to_async(live.act)(
+                    self.user, self._session_key(), self.meeting, spec.handler, kwargs
+                )
         except (PermissionDenied, ValidationError) as error:
             result = error
-        if result is SESSION_GONE:
+        if result is live.SESSION_GONE:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        await self.reply(message, result, ack)
+        await self.reply(message, result, spec.ack)
 
     async def reply(self, message, result, ack=None):
         """Answer an action: its ack, or an error for a refusal."""
-        from django.core.exceptions import PermissionDenied, ValidationError
-
         if isinstance(result, PermissionDenied):
             with translation.override(self.language):
                 text = str(result) or _("You may not do that.")
@@ -344,35 +339,8 @@ class MeetingConsumer(ProtocolConsumer):
             payload.update(ack(result))
         await self.send_json(payload)
 
-    def _field(self, message, name, kind, *, required=True):
-        value = message.body.get(name)
-        if value is None and not required:
-            return None
-        if kind is int and isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if kind is str and isinstance(value, str):
-            return value
-        if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-        raise _BadField(name, message.id)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        try:
-            await super().receive(text_data=text_data, bytes_data=bytes_data)
-        except _BadField as bad:
-            name, message_id = bad.args
-            with translation.override(self.language):
-                await self.send_error(
-                    message_id,
-                    "malformed",
-                    _("The field %(name)s is missing or wrong.") % {"name": name},
-                )
-
-    async def handle_resume(self, message):
-        from deliberation import meetings
-
-        since = self._field(message, "since", int)
-        events = await database_sync_to_async(meetings.events_since)(self.meeting, since, self.user)
+    async def resume(self, message, *, since: int):
+        events = await database_sync_to_async(live.events_since)(self.meeting, since, self.user)
         if events is None:
             await self.send_snapshot()
             return
@@ -384,112 +352,13 @@ class MeetingConsumer(ProtocolConsumer):
             )
         await self.send_json({"type": "ack", "id": message.id, "seq": self.delivered_seq})
 
-    async def handle_chat_send(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.send_chat, self._field(message, "text", str))
-
-    async def handle_hand_raise(self, message):
-        from deliberation import meetings
-
-        side = self._field(message, "side", str, required=False) or "neutral"
-        await self.act(message, meetings.raise_hand, side)
-
-    async def handle_hand_lower(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.lower_hand)
-
-    async def handle_floor_grant(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.grant_floor, self._field(message, "user", int))
-
-    async def handle_floor_end(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.end_floor)
-
-    async def handle_agenda_goto(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.goto_item, self._field(message, "item", int))
-
-    async def handle_chair_hand(self, message):
-        from django.contrib.auth import get_user_model
-
-        from deliberation import meetings
-
-        user_id = self._field(message, "user", int)
-
-        def call(user, meeting):
-            target = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-            if target is None:
-                from django.core.exceptions import ValidationError
-
-                raise ValidationError(_("No such person."))
-            return meetings.hand_chair(user, meeting, target)
-
-        await self.act(message, call)
-
-    async def handle_meeting_start(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.start_meeting)
-
-    async def handle_meeting_adjourn(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.adjourn_meeting)
-
-    async def handle_meeting_end(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.end_meeting)
-
-    async def handle_poll_open(self, message):
-        from deliberation import meetings
-
-        question = self._field(message, "question", str, required=False) or ""
-        kind = self._field(message, "kind", str, required=False) or "yes_no_abstain"
-        choices = self._field(message, "choices", list, required=False) or []
-        poll_id = self._field(message, "poll", int, required=False)
-        law_item = self._field(message, "law_item", int, required=False)
-        secret = message.body.get("secret") is True
-        hidden = message.body.get("results_hidden") is True
-
-        def call(user, meeting):
-            return meetings.open_poll(
-                user, meeting, question=question, kind=kind, choices=choices, secret=secret,
-                results_hidden=hidden, law_item=law_item, poll_id=poll_id,
-            )  # fmt: skip
-
-        await self.act(message, call, ack=lambda poll: {"poll": poll.pk})
-
-    async def handle_poll_close(self, message):
-        from deliberation import meetings
-
-        await self.act(message, meetings.close_poll, self._field(message, "poll", int))
-
-    async def handle_ballot_cast(self, message):
-
-        poll_id = self._field(message, "poll", int)
-        choice = message.body.get("choice")
-        if isinstance(choice, str):
-            choice = [choice]
-        if not isinstance(choice, list) or not all(isinstance(c, str) for c in choice):
-            raise _BadField("choice", message.id)
-        org_id = self._field(message, "organization", int, required=False)
+    async def cast_ballot(self, message, spec, *, poll_id, choices, organization_id):
         # Through the room's group commit (RoomHub.cast): same service, same checks, including
         # the session check that `act` makes, for hundreds of ballots in one transaction.
         outcome = await self.hub.cast(
-            self.user, self._session_key(), poll_id, choice, org_id, self.language
+            self.user, self._session_key(), poll_id, choices, organization_id, self.language
         )
-        if outcome is SESSION_GONE:
+        if outcome is live.SESSION_GONE:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        await self.reply(message, outcome, ack=lambda result: {"status": result["status"]})
-
-
-class _BadField(Exception):
-    pass
+        await self.reply(message, outcome, spec.ack)

@@ -10,7 +10,7 @@ every consumer through the channel layer. Instead each process keeps one hub per
 - Presence and tallies are coalesced: a burst of changes becomes one update per
   `COALESCE_SECONDS`, spaced further in big rooms, computed once per process.
 - It builds the shared part of the snapshot once per change, for every joiner.
-- It commits live ballots in groups (`cast`).
+- It commits live ballots in groups (`cast`, realtime/ballots.py).
 - It outlives the channel layer: after a failure it joins its group again and repairs from the
   log, and it checks both every `CHECK_SECONDS`.
 
@@ -30,6 +30,9 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
+from deliberation.meetings import live
+from realtime.ballots import GroupCommit
+
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.25  # at most 4 presence or tally updates a second
@@ -45,28 +48,10 @@ YIELD_EVERY = 100
 # socket (at most this many in one frame): frames per second stay within what a process can
 # write, however fast events come.
 BATCH_EVENTS = 50
-BALLOT_BATCH = 500  # ballots committed together at most (group commit; see RoomHub.cast)
-SESSION_GONE = object()  # a ballot's sender has logged out or been deactivated
 
 
 def group_name(meeting_id: int) -> str:
     return f"meeting.{meeting_id}"
-
-
-def signed_in(pairs) -> set:
-    """Of (session key, user id) pairs, those whose session still exists and whose user is still
-    active: the check every live action makes, in two queries however many there are."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.sessions.models import Session
-
-    keys = {key for key, _user in pairs if key}
-    alive = set(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
-    active = set(
-        get_user_model()
-        .objects.filter(pk__in={user for _key, user in pairs}, is_active=True)
-        .values_list("pk", flat=True)
-    )
-    return {(key, user) for key, user in pairs if key in alive and user in active}
 
 
 def encode(payload: dict) -> str:
@@ -90,8 +75,7 @@ class RoomHub:
         self.flush_handle = None
         self.last_flush = 0.0
         self.floor_timer = None
-        self.ballots: list = []
-        self.ballot_task = None
+        self.ballots = GroupCommit(meeting_id)
         # The shared part of the snapshot, per language, valid until the next event or update.
         self.room_cache: dict[str, dict] = {}
         self.room_lock = asyncio.Lock()
@@ -143,12 +127,13 @@ class RoomHub:
             # This process alone serves the room (the in-memory layer reaches no other) and no
             # socket of its own is in it yet: a stay still open was left by a server that died
             # with its sockets, and would count as presence and towards the quorum for good.
-            await database_sync_to_async(self._end_open_stays)()
+            if await database_sync_to_async(live.end_stays)(self.meeting_id):
+                logger.warning("room hub %s: ended stays left open by a server", self.meeting_id)
         # The default prefix on purpose: channels_redis reads all of a process's channels that
         # share a prefix through one receive loop; a second prefix would starve behind it.
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(group_name(self.meeting_id), self.channel)
-        self.last_seq = await database_sync_to_async(self._current_seq)()
+        self.last_seq = await database_sync_to_async(live.current_seq)(self.meeting_id)
         self.task = asyncio.ensure_future(self._run())
         self.watch = asyncio.ensure_future(self._watch())
 
@@ -157,10 +142,9 @@ class RoomHub:
         for handle in (self.flush_handle, self.floor_timer):
             if handle is not None:
                 handle.cancel()
-        if self.ballot_task is not None and not self.ballot_task.done():
-            # Ballots already sent are committed and answered, even as the last socket leaves.
-            with contextlib.suppress(Exception):
-                await self.ballot_task
+        # Ballots already sent are committed and answered, even as the last socket leaves.
+        with contextlib.suppress(Exception):
+            await self.ballots.drain()
         if self.watch is not None:
             self.watch.cancel()
         if self.task is not None:
@@ -168,18 +152,6 @@ class RoomHub:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-
-    def _end_open_stays(self) -> None:
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
-        if meetings.end_open_stays(Meeting(pk=self.meeting_id)):
-            logger.warning("room hub %s: ended stays left open by a server", self.meeting_id)
-
-    def _current_seq(self) -> int:
-        from deliberation.models import Meeting
-
-        return Meeting.objects.filter(pk=self.meeting_id).values_list("seq", flat=True).first() or 0
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -222,14 +194,14 @@ class RoomHub:
             await self._repair()
 
     async def _repair(self) -> None:
-        current = await database_sync_to_async(self._current_seq)()
+        current = await database_sync_to_async(live.current_seq)(self.meeting_id)
         if current > self.last_seq:
             logger.warning(
                 "room hub %s: repairing events %s..%s from the log",
                 self.meeting_id, self.last_seq + 1, current,
             )  # fmt: skip
-            for event in await database_sync_to_async(self._events_between)(
-                self.last_seq, current + 1
+            for event in await database_sync_to_async(live.events_between)(
+                self.meeting_id, self.last_seq, current + 1
             ):
                 self._enqueue(event)
             # Figures may have moved too: send fresh presence and tallies.
@@ -241,20 +213,12 @@ class RoomHub:
         if seq <= self.last_seq:
             return  # already delivered (repaired from the log earlier)
         if seq > self.last_seq + 1:
-            missed = await database_sync_to_async(self._events_between)(self.last_seq, seq)
+            missed = await database_sync_to_async(live.events_between)(
+                self.meeting_id, self.last_seq, seq
+            )
             for event in missed:
                 self._enqueue(event)
         self._enqueue(message)
-
-    def _events_between(self, after: int, before: int) -> list[dict]:
-        from deliberation.models import MeetingEvent
-
-        rows = MeetingEvent.objects.filter(
-            meeting_id=self.meeting_id, seq__gt=after, seq__lt=before
-        ).order_by("seq")
-        return [
-            {"seq": e.seq, "kind": e.kind, "data": e.data, "audience": e.audience} for e in rows
-        ]
 
     def _enqueue(self, event: dict) -> None:
         """Queue a numbered event for sending, once, in order; the sender drains the queue."""
@@ -324,7 +288,7 @@ class RoomHub:
         if not sockets:
             return
         try:
-            flags = await database_sync_to_async(self._eligibility)(
+            flags = await database_sync_to_async(live.eligibility)(
                 poll_id, [c.user for c in sockets]
             )
         except Exception:  # noqa: BLE001 - without it the page asks the server on a click
@@ -341,15 +305,6 @@ class RoomHub:
             if index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
 
-    def _eligibility(self, poll_id: int, users: list) -> list[bool]:
-        from deliberation import electorates
-        from deliberation.models import Poll
-
-        poll = Poll.objects.filter(pk=poll_id).first()
-        if poll is None or not poll.is_open:
-            return [False] * len(users)
-        return [bool(slots) for slots in electorates.slots_many(poll, [(u, None) for u in users])]
-
     # -- the shared snapshot --------------------------------------------------------------------
 
     def _changed(self) -> None:
@@ -357,7 +312,7 @@ class RoomHub:
         self.room_cache.clear()
 
     async def room(self, language: str) -> dict:
-        """The room as everyone sees it (meetings.room_state), built once for many joiners.
+        """The room as everyone sees it (live.room), built once for many joiners.
 
         A cached copy is never older than the last event or figure update this hub delivered;
         the joiner is attached before it asks, so whatever changes later reaches it as frames.
@@ -370,80 +325,17 @@ class RoomHub:
             if cached is not None:
                 return cached
             version = self.version
-            state = await database_sync_to_async(self._build_room)(language)
+            state = await database_sync_to_async(live.room)(self.meeting_id, language)
             if version == self.version:
                 self.room_cache[language] = state
             return state
 
-    def _build_room(self, language: str) -> dict:
-        from django.utils import translation
-
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
-        with translation.override(language):
-            return meetings.room_state(Meeting(pk=self.meeting_id))
-
     # -- ballots: group commit ---------------------------------------------------------------
 
     def cast(self, user, session_key, poll_id: int, choices, org_id, language) -> asyncio.Future:
-        """Queue one live ballot; the future gets its outcome (a dict, a refusal, SESSION_GONE).
-
-        Ballots that arrive while a batch is being committed go together into the next one:
-        one transaction, one poll lock and a few queries for hundreds of ballots, instead of
-        one of each per ballot. Every ballot still passes the same service and checks.
-        """
-        future = asyncio.get_running_loop().create_future()
-        self.ballots.append((user, session_key, poll_id, choices, org_id, language, future))
-        if self.ballot_task is None or self.ballot_task.done():
-            self.ballot_task = asyncio.ensure_future(self._commit_ballots())
-        return future
-
-    async def _commit_ballots(self) -> None:
-        while self.ballots:
-            batch, self.ballots = self.ballots[:BALLOT_BATCH], self.ballots[BALLOT_BATCH:]
-            started = time.perf_counter()
-            try:
-                outcomes = await database_sync_to_async(self._cast_batch)(batch)
-                logger.debug(
-                    "room %s: %d ballots committed in %.0f ms", self.meeting_id, len(batch),
-                    (time.perf_counter() - started) * 1000,
-                )  # fmt: skip
-            except Exception as error:  # noqa: BLE001 - every waiting voter must hear back
-                logger.exception("room %s: a batch of ballots failed", self.meeting_id)
-                outcomes = [error] * len(batch)
-            for entry, outcome in zip(batch, outcomes, strict=True):
-                if not entry[-1].done():
-                    entry[-1].set_result(outcome)
-
-    def _cast_batch(self, batch) -> list:
-        from django.utils import translation
-
-        from communities.models import Organization
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
-        allowed = signed_in([(entry[1], entry[0].pk) for entry in batch])
-        meeting = Meeting.objects.select_related("community").get(pk=self.meeting_id)
-        org_ids = {entry[4] for entry in batch if entry[4] is not None}
-        orgs = {}
-        if org_ids:
-            orgs = Organization.objects.filter(
-                pk__in=org_ids, community=meeting.community_id
-            ).in_bulk()
-        outcomes: list = [SESSION_GONE] * len(batch)
-        # Refusals are worded in each voter's language: one call per (poll, language) group.
-        groups: dict[tuple, list[int]] = {}
-        for index, (user, key, poll_id, _c, _o, language, _f) in enumerate(batch):
-            if (key, user.pk) in allowed:
-                groups.setdefault((poll_id, language), []).append(index)
-        for (poll_id, language), indexes in groups.items():
-            entries = [(batch[i][0], batch[i][3], orgs.get(batch[i][4])) for i in indexes]
-            with translation.override(language):
-                results = meetings.cast_many(meeting, poll_id, entries)
-            for index, result in zip(indexes, results, strict=True):
-                outcomes[index] = result
-        return outcomes
+        """Queue one live ballot for the room's group commit (realtime/ballots.py); the future
+        gets its outcome (a dict, a refusal, or live.SESSION_GONE)."""
+        return self.ballots.cast(user, session_key, poll_id, choices, org_id, language)
 
     # -- the floor's time limit ---------------------------------------------------------------
 
@@ -459,12 +351,8 @@ class RoomHub:
         )
 
     async def _end_floor(self) -> None:
-        from deliberation import meetings
-        from deliberation.models import Meeting
-
-        meeting = Meeting(pk=self.meeting_id)
         try:
-            await database_sync_to_async(meetings.end_floor_if_expired)(meeting)
+            await database_sync_to_async(live.end_floor_in_time)(self.meeting_id)
         except Exception:
             logger.exception("could not end the floor in meeting %s", self.meeting_id)
 
@@ -487,7 +375,12 @@ class RoomHub:
         self.last_flush = time.monotonic()
         dirty, self.dirty = self.dirty, set()
         try:
-            frames = await database_sync_to_async(self._compute)(dirty)
+            frames = [
+                (audience, encode(frame))
+                for audience, frame in await database_sync_to_async(live.figures)(
+                    self.meeting_id, dirty
+                )
+            ]
         except Exception:
             logger.exception("could not compute live figures for meeting %s", self.meeting_id)
             return
@@ -508,46 +401,3 @@ class RoomHub:
             await connection.push(seqs, frame, kinds)
         except Exception:  # noqa: BLE001 - one broken socket must not stop the others
             logger.debug("room %s: a write failed", self.meeting_id, exc_info=True)
-
-    def _compute(self, dirty) -> list[tuple[str, str]]:
-        from deliberation import meetings
-        from deliberation.models import Meeting, Poll
-
-        meeting = Meeting.objects.select_related("community").get(pk=self.meeting_id)
-        frames = []
-        if any(what == "presence" for what, _poll in dirty):
-            frames.append(
-                (
-                    "all",
-                    encode(
-                        {"type": "state", "kind": "presence", "data": meetings.presence(meeting)}
-                    ),
-                )  # fmt: skip
-            )
-            frames.append(
-                (
-                    "chair",
-                    encode(
-                        {
-                            "type": "state",
-                            "kind": "present",
-                            "data": meetings.present_names(meeting),
-                        }
-                    ),
-                )  # fmt: skip
-            )
-        poll_ids = {poll for what, poll in dirty if what == "tally" and poll}
-        if ("tallies", None) in dirty:
-            poll_ids |= set(
-                Poll.objects.filter(
-                    agenda_item__meeting=meeting, status=Poll.Status.OPEN
-                ).values_list("pk", flat=True)
-            )
-        for poll in Poll.objects.filter(pk__in=poll_ids).prefetch_related("choices"):
-            frames.append(
-                (
-                    "all",
-                    encode({"type": "state", "kind": "tally", "data": meetings.live_tally(poll)}),
-                )  # fmt: skip
-            )
-        return frames

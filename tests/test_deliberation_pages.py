@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -289,7 +290,7 @@ def test_it_takes_one_vote_per_organisation_in_a_consultation(client, world):
     assert refused.status_code == 400
     assert Ballot.objects.filter(poll=poll).count() == 1
     Matter.objects.filter(pk=matter.pk).update(deadline=timezone.now())
-    with pytest.raises(services.ValidationError, match="请先结束进行中的表决"):
+    with pytest.raises(ValidationError, match="请先结束进行中的表决"):
         services.advance(world.cast["party_secretary"], matter)
 
 

@@ -1,5 +1,6 @@
-"""Live ballots are committed in groups (realtime/hub.py RoomHub.cast): the same service and the
-same checks as one ballot at a time, with one outcome per ballot, whatever the batch holds."""
+"""Live ballots are committed in groups (realtime/ballots.py, through RoomHub.cast): the same
+service and the same checks as one ballot at a time, with one outcome per ballot, whatever the
+batch holds."""
 
 import asyncio
 
@@ -8,10 +9,11 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from communities.models import AuditEvent
+from communities.roles import OrganizationKind as Kind
 from deliberation import meetings, services
 from deliberation.models import Ballot, Poll
+from realtime.ballots import GroupCommit
 from realtime.consumers import CLOSE_UNAUTHENTICATED
-from realtime.hub import RoomHub
 from tests.factories import make_user
 from tests.test_meeting_room import Room, meeting  # noqa: F401 - the fixture
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _councillors(world, n):
     from communities import services as register
 
-    council = world.orgs[meetings.Kind.COUNCIL]
+    council = world.orgs[Kind.COUNCIL]
     people = []
     for i in range(n):
         person = make_user(f"gc_councillor{i}")
@@ -88,20 +90,20 @@ async def test_a_burst_over_the_socket_commits_in_few_batches_and_exactly(world,
     for room in rooms:
         await room.__aenter__()
     batches = []
-    original = RoomHub._cast_batch
+    original = GroupCommit._cast_batch
 
     def counting(self, batch):
         batches.append(len(batch))
         return original(self, batch)
 
-    RoomHub._cast_batch = counting
+    GroupCommit._cast_batch = counting
     try:
         poll = await database_sync_to_async(meetings.open_poll)(chair, meeting, question="一齐投票")
         asks = [room.ask("ballot.cast", poll=poll.pk, choice="yes") for room in rooms]
         answers = await asyncio.gather(*asks)
         retry = await rooms[0].ask("ballot.cast", poll=poll.pk, choice="yes")  # a retried send
     finally:
-        RoomHub._cast_batch = original
+        GroupCommit._cast_batch = original
         for room in rooms:
             await room.__aexit__()
     assert all(a["type"] == "ack" and a["status"] == "cast" for a in answers)

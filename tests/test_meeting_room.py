@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from communities.roles import OrganizationKind as Kind
 from config.asgi import application
 from deliberation import meetings
 from deliberation.models import Attendance, Ballot, MeetingEvent, Poll
@@ -242,7 +243,7 @@ async def test_it_coalesces_a_burst_of_ballots_into_few_tally_updates(world, mee
     from tests.factories import make_user
 
     chair = world.cast["party_secretary"]
-    council = world.orgs[meetings.Kind.COUNCIL]
+    council = world.orgs[Kind.COUNCIL]
 
     def appoint_voters():
         voters = []

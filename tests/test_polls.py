@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
 from django.utils import timezone, translation
 
@@ -21,8 +22,6 @@ from tests.factories import CAST, make_user
 from tests.walks import COUNCIL, FOUR, OWNERS, elapse, fresh, outcome, propose, walk_to
 
 Kind = Organization.Kind
-PermissionDenied = services.PermissionDenied
-ValidationError = services.ValidationError
 
 
 @pytest.fixture(autouse=True)

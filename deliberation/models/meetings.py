@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Estate, insider_q
+from deliberation import order
 from deliberation.models.matters import Matter
 
 USER = settings.AUTH_USER_MODEL
@@ -83,6 +84,11 @@ class Meeting(models.Model):
         from django.urls import reverse
 
         return reverse("deliberation:meeting", args=[self.pk])
+
+    @property
+    def rules_of_order(self) -> order.RulesOfOrder:
+        """The meeting's rules of order, with the defaults for anything it does not set."""
+        return order.RulesOfOrder.from_json(self.rules)
 
 
 class AgendaItem(models.Model):

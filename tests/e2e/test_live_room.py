@@ -26,10 +26,11 @@ def meeting(world):
     """A council session chaired by the party secretary, live, with two items; the verified
     resident sits on the council too, so that both residents in the room may vote."""
     from communities import services as register
+    from communities.roles import OrganizationKind as Kind
     from deliberation import meetings
 
     chair = world.cast["party_secretary"]
-    council = world.orgs[meetings.Kind.COUNCIL]
+    council = world.orgs[Kind.COUNCIL]
 
     def build():
         register.appoint(world.admin, council, world.cast["resident"], "member")

@@ -1,0 +1,160 @@
+"""Minutes (会议纪要): drafted from the event log and the attendance register, edited and
+published by the residents' committee; published minutes never change."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities import audit
+from communities.models import Organization
+from deliberation import access, order
+from deliberation.models import (
+    Attendance,
+    Meeting,
+    MeetingEvent,
+    Minutes,
+    Poll,
+)
+from deliberation.services.common import require_signed_in
+from deliberation.text import render_markdown
+
+Kind = Organization.Kind
+
+
+def _side_label(side: str) -> str:
+    """A speaker's side in words (the room's own words for 正方 / 反方 / 中立)."""
+    labels = {order.PRO: _("In favour"), order.CON: _("Against"), order.NEUTRAL: _("Neutral")}
+    return labels.get(side, side)
+
+
+def _minutes_text(meeting) -> str:
+    """会议纪要 in Markdown, from the event log and the attendance register."""
+    meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
+    lines = [f"# {meeting.title}", ""]
+    lines.append(
+        _("%(kind)s · chaired by %(chair)s · %(date)s")
+        % {
+            "kind": meeting.get_kind_display(),
+            "chair": meeting.chair,
+            "date": timezone.localtime(meeting.started_at or meeting.scheduled_at).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+        }
+    )
+    if meeting.place:
+        lines.append(_("Place: %(place)s") % {"place": meeting.place})
+    lines += ["", "## " + _("Attendance"), ""]
+    stays = Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
+    for stay in stays:
+        left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
+        lines.append(
+            f"- {stay.user} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
+        )
+    if not stays:
+        lines.append(_("No attendance was recorded."))
+    events = list(MeetingEvent.objects.filter(meeting=meeting, audience="all").order_by("seq"))
+    speeches = order.speech_durations(
+        (("granted" if e.kind == "floor.granted" else "ended"), e.data["user"], e.created_at)
+        for e in events
+        if e.kind in ("floor.granted", "floor.ended")
+    )
+
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
+    for item in meeting.items.select_related("matter").order_by("position", "id"):
+        lines += ["", f"## {item.title}"]
+        if item.matter_id:
+            lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
+        item_speakers = [
+            e.data for e in events if e.kind == "floor.granted" and e.data.get("item") == item.pk
+        ]
+        if item_speakers:
+            lines += ["", "### " + _("Speakers"), ""]
+            seen = {}
+            for data in item_speakers:
+                seen.setdefault(data["user"], data.get("side", ""))
+            for user_id, side in seen.items():
+                durations = speeches.get(user_id, [])
+                total = sum(durations)
+                lines.append(
+                    _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
+                    % {
+                        "name": names.get(user_id, user_id),
+                        "side": _side_label(side),
+                        "n": len(durations),
+                        "m": total // 60,
+                        "s": total % 60,
+                    }
+                )
+        for poll in Poll.objects.filter(agenda_item=item, status=Poll.Status.CLOSED):
+            result = poll.result
+            counts = ", ".join(
+                f"{c.display} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
+            )
+            verdict = _("passed") if result["passed"] else _("not passed")
+            lines += ["", "### " + _("Vote: %(q)s") % {"q": poll.question}, ""]
+            lines.append(
+                _("%(counts)s; %(n)d of %(base)d took part; %(verdict)s under %(rule)s.")
+                % {
+                    "counts": counts,
+                    "n": result["participation"]["heads"],
+                    "base": result["electorate"]["heads"],
+                    "verdict": verdict,
+                    "rule": poll.get_rule_display(),
+                }
+            )
+    return "\n".join(str(line) for line in lines) + "\n"
+
+
+def generate_minutes(actor, meeting) -> Minutes:
+    """(Re)generate the draft minutes from the log; a published text is never overwritten."""
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+        if minutes is not None and minutes.status == Minutes.Status.PUBLISHED:
+            return minutes
+        text = _minutes_text(meeting)
+        if minutes is None:
+            minutes = Minutes.objects.create(meeting=meeting, text=text)
+        elif minutes.edited_at is None:
+            minutes.text, minutes.generated_at = text, timezone.now()
+            minutes.save(update_fields=["text", "generated_at"])
+        audit.record(actor, "minutes.generated", minutes, community=meeting.community)
+    return minutes
+
+
+def _require_minutes_editor(actor, meeting):
+    require_signed_in(actor)
+    if not access.may_edit_minutes(actor, meeting):
+        raise PermissionDenied(_("Only the residents' committee edits and publishes minutes."))
+
+
+def edit_minutes(actor, meeting, *, text: str) -> Minutes:
+    """The residents' committee edits the draft minutes."""
+    _require_minutes_editor(actor, meeting)
+    text = (text or "").strip()
+    if not text or len(text) > 50000:
+        raise ValidationError(_("The minutes must have some text (at most 50000 characters)."))
+    render_markdown(text[:20000])
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        if minutes.status == Minutes.Status.PUBLISHED:
+            raise ValidationError(_("Published minutes cannot be changed."))
+        minutes.text, minutes.edited_by, minutes.edited_at = text, actor, timezone.now()
+        minutes.save(update_fields=["text", "edited_by", "edited_at"])
+        audit.record(actor, "minutes.edited", minutes, community=meeting.community)
+    return minutes
+
+
+def publish_minutes(actor, meeting) -> Minutes:
+    """Publish the minutes; from now on they are fixed."""
+    _require_minutes_editor(actor, meeting)
+    with transaction.atomic():
+        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        if minutes.status == Minutes.Status.PUBLISHED:
+            raise ValidationError(_("The minutes are already published."))
+        minutes.status, minutes.published_by = Minutes.Status.PUBLISHED, actor
+        minutes.published_at = timezone.now()
+        minutes.save(update_fields=["status", "published_by", "published_at"])
+        audit.record(actor, "minutes.published", minutes, community=meeting.community)
+    return minutes

@@ -1,0 +1,150 @@
+"""Votes in a live meeting: the matter's stage poll, or a council meeting's own motion, opened,
+closed and cast through the polls and ballot services (`deliberation.services`), and what
+every client may know of them."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from communities.models import Organization
+from deliberation import meeting_log, procedures, services
+from deliberation.meetings.checks import require_chair, require_live
+from deliberation.models import (
+    Electorate,
+    Meeting,
+    Poll,
+)
+
+Kind = Organization.Kind
+
+
+def open_poll(
+    actor,
+    meeting,
+    *,
+    question: str,
+    kind: str = "yes_no_abstain",
+    choices=(),
+    secret=False,
+    results_hidden=False,
+    law_item=None,
+    poll_id=None,
+) -> Poll:
+    """Open a vote on the current item: the matter's stage poll if it has one, else the
+    meeting's own, decided by the rule for this kind of meeting."""
+    with transaction.atomic():
+        meeting = meeting_log.locked(meeting)
+        require_chair(actor, meeting)
+        require_live(meeting)
+        item = meeting.current_item
+        if item is None:
+            raise ValidationError(_("There is no current agenda item."))
+        if poll_id is not None:
+            # An agenda poll frozen into a notice (owners' decisions) is opened, not created.
+            poll = Poll.objects.filter(pk=poll_id, matter=item.matter_id).first()
+            if poll is None or item.matter_id is None:
+                raise ValidationError(_("No such poll on this item."))
+            poll = services.open_poll(actor, poll, agenda_item=item)
+        elif item.matter is not None and procedures.CREATE_POLL in item.matter.stage_spec.actions:
+            poll = services.create_poll(
+                actor,
+                item.matter,
+                question=question,
+                kind=kind,
+                choices=choices,
+                secret=secret,
+                results_hidden=results_hidden,
+                law_item=law_item,
+                agenda_item=item,
+            )
+        else:
+            poll = services.create_meeting_poll(
+                actor,
+                meeting,
+                item,
+                question=question,
+                kind=kind,
+                choices=choices,
+                secret=secret,
+                results_hidden=results_hidden,
+                law_item=law_item,
+            )
+        meeting_log.append(meeting, "poll.opened", poll_json(poll), actor=actor)
+    return poll
+
+
+def close_live_poll(meeting, actor, poll) -> Poll:
+    """Close a poll of this meeting (the meeting row locked) and tell the room its result."""
+    poll = services.close_poll(actor, poll, system=True)
+    result = {**poll_json(poll), "result": poll.result}
+    meeting_log.append(meeting, "poll.closed", result, actor=actor)
+    return poll
+
+
+def close_poll(actor, meeting, poll_id: int) -> Poll:
+    """Close a live poll: the result is frozen by the same rules as any poll, and sent to all."""
+    with transaction.atomic():
+        meeting = meeting_log.locked(meeting)
+        require_chair(actor, meeting)
+        poll = Poll.objects.filter(
+            pk=poll_id, agenda_item__meeting=meeting, status=Poll.Status.OPEN
+        ).first()
+        if poll is None:
+            raise ValidationError(_("No open poll with that number in this meeting."))
+        return close_live_poll(meeting, actor, poll)
+
+
+def cast(user, meeting, poll_id: int, choices, organization=None) -> dict:
+    """Vote in a live poll of this meeting, through the one ballot service."""
+    outcome = cast_many(meeting, poll_id, [(user, choices, organization)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def cast_many(meeting, poll_id: int, entries) -> list:
+    """Many live ballots in one transaction (the room hub's group commit): (user, choices,
+    organization) triples in, one outcome dict or refusal per entry out, in order."""
+    poll = Poll.objects.filter(pk=poll_id, agenda_item__meeting=meeting).first()
+    if poll is None:
+        return [ValidationError(_("No such poll in this meeting."))] * len(entries)
+    # The caller's copy may predate the start: read the status now.
+    status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
+    if status != Meeting.Status.LIVE:
+        return [ValidationError(_("The meeting is not in session."))] * len(entries)
+    # The ballot service itself tells the rooms that the tally changed.
+    return services.cast_ballots(poll, entries)
+
+
+def poll_json(poll) -> dict:
+    """What every client may know of a poll (results only where the poll shows them)."""
+    return {
+        "id": poll.pk,
+        "question": poll.question,
+        "kind": poll.kind,
+        "max_choices": poll.max_choices,
+        "choices": [{"code": c.code, "label": c.display} for c in poll.choices.all()],
+        "status": poll.status,
+        "secret": poll.secret,
+        "results_hidden": poll.results_hidden,
+        "rule": poll.rule,
+        "rule_label": str(poll.get_rule_display()),
+        "electorate": poll.electorate,
+        "item": poll.agenda_item_id,
+    }
+
+
+def live_tally(poll) -> dict:
+    """The coalesced live figure: turnout always; counts only where results are shown live."""
+    result = poll.result if poll.is_closed else services.tally(poll)
+    data = {
+        "poll": poll.pk,
+        "turnout": result["participation"]["heads"],
+        "electorate": result["electorate"]["heads"],
+        "status": poll.status,
+    }
+    if poll.is_closed or not poll.results_hidden:
+        data["counts"] = {code: cell["heads"] for code, cell in result["counts"].items()}
+        if poll.electorate == Electorate.OWNERS:
+            data["area"] = {code: cell["area"] for code, cell in result["counts"].items()}
+    return data

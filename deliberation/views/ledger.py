@@ -1,0 +1,215 @@
+"""The ledger (台账): every matter of a community the reader may see, filterable, as a page and
+as CSV; and the form to put a new matter on it."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities import access as community_access
+from deliberation import access, forms, procedures, services
+from deliberation.models import (
+    Matter,
+)
+from deliberation.text import plain_excerpt
+from deliberation.views.common import error_text
+
+
+def _ledger_queryset(request, community, form):
+    matters = (
+        Matter.objects.visible_to(request.user, community)
+        .select_related("community", "first_body", "estate", "on_behalf_of")
+        .order_by("-created_at", "-id")
+    )
+    if not form.is_valid():
+        return matters
+    data = form.cleaned_data
+    if data["q"]:
+        matters = matters.filter(
+            Q(title__icontains=data["q"])
+            | Q(reference__icontains=data["q"])
+            | Q(body__icontains=data["q"])
+        )
+    for field in ("status", "procedure", "stage", "category"):
+        if data.get(field):
+            matters = matters.filter(**{field: data[field]})
+    if data["organization"]:
+        org = data["organization"]
+        matters = matters.filter(
+            Q(stakeholders=org) | Q(on_behalf_of=org) | Q(first_body=org)
+        ).distinct()
+    if data["overdue"]:
+        matters = matters.filter(access.overdue_q()).distinct()
+    return matters
+
+
+def _ledger_rows(matters, now):
+    overdue_ids = set(
+        Matter.objects.filter(pk__in=[m.pk for m in matters])
+        .filter(access.overdue_q(now))
+        .values_list("pk", flat=True)
+    )
+    rows = []
+    for matter in matters:
+        if rows:
+            matter.community = rows[0]["matter"].community  # one instance: bodies looked up once
+        spec = matter.procedure_spec
+        rows.append(
+            {
+                "matter": matter,
+                "procedure": spec.name,
+                "stage": spec.stage(matter.stage).name,
+                "stage_index": spec.position(matter.stage) + 1,
+                "stage_count": len(spec.stages),
+                "age_days": (now - matter.created_at).days,
+                "who": access.who_must_act(matter),
+                "deadline": matter.deadline if matter.in_progress else None,
+                "deadline_is_minimum": matter.deadline_is_minimum,
+                "overdue": matter.pk in overdue_ids,
+            }
+        )
+    return rows
+
+
+def ledger(request, slug):
+    """台账: every matter of the community the reader may see, filterable and searchable."""
+    community = community_access.get_community_for(request.user, slug)
+    form = forms.LedgerFilterForm(request.GET or None, community=community)
+    matters = _ledger_queryset(request, community, form)
+    page = Paginator(matters, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deliberation/ledger.html",
+        {
+            "community": community,
+            "form": form,
+            "page": page,
+            "rows": _ledger_rows(list(page), now),
+            "query": query.urlencode(),
+            "may_propose": access.may_anywhere(request.user, community, "propose_matter"),
+        },
+    )
+
+
+def ledger_csv(request, slug):
+    """The same ledger as CSV, UTF-8 with a BOM so that Excel reads the Chinese text."""
+    community = community_access.get_community_for(request.user, slug)
+    form = forms.LedgerFilterForm(request.GET or None, community=community)
+    matters = list(_ledger_queryset(request, community, form)[:10000])
+    now = timezone.now()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{community.slug}-ledger-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Reference"),
+            _("Title"),
+            _("Procedure"),
+            _("Stage"),
+            _("Status"),
+            _("Category"),
+            _("Proposed"),
+            _("Age (days)"),
+            _("Who must act"),
+            _("Deadline"),
+            _("Overdue"),
+            _("Summary"),
+        ]
+    )
+    for row in _ledger_rows(matters, now):
+        matter = row["matter"]
+        writer.writerow(
+            [
+                matter.reference,
+                _csv_safe(matter.title),
+                row["procedure"],
+                row["stage"],
+                matter.get_status_display(),
+                matter.get_category_display(),
+                timezone.localtime(matter.created_at).strftime("%Y-%m-%d"),
+                row["age_days"],
+                row["who"],
+                timezone.localtime(row["deadline"]).strftime("%Y-%m-%d %H:%M")
+                if row["deadline"]
+                else "",
+                _("yes") if row["overdue"] else "",
+                _csv_safe(plain_excerpt(matter.body, 200)),
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is a formula to Excel; a leading quote keeps it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def propose(request, slug):
+    community = community_access.get_community_for(request.user, slug)
+    speaking = access.speaking_bodies(request.user, community)
+    form = forms.ProposeForm(
+        request.POST or None,
+        community=community,
+        speaking=speaking,
+        initial={"procedure": request.GET.get("procedure", "")},
+    )
+    # Who may not propose here is told so before filling the form in, and how to join.
+    may_propose = access.may_anywhere(request.user, community, "propose_matter")
+    own_membership = (
+        community.memberships.filter(user=request.user).first()
+        if request.user.is_authenticated and not may_propose
+        else None
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                matter = services.propose_matter(
+                    request.user,
+                    community,
+                    title=data["title"],
+                    body=data["body"],
+                    category=data["category"],
+                    procedure=data["procedure"],
+                    on_behalf_of=data["on_behalf_of"],
+                    stakeholders=data["stakeholders"],
+                    estate=data["estate"],
+                    concern_kind=data["concern_kind"],
+                    project_type=data["project_type"],
+                    budget=data["budget"],
+                    visibility=data["visibility"],
+                )
+            except (PermissionDenied, ValidationError) as error:
+                form.add_error(None, error_text(error))
+            else:
+                messages.success(
+                    request, _("Matter %(ref)s is on the ledger.") % {"ref": matter.reference}
+                )
+                return redirect(matter.get_absolute_url())
+        status = 400
+    return render(
+        request,
+        "deliberation/propose.html",
+        {
+            "community": community,
+            "form": form,
+            "procedures": procedures.PROCEDURES.values(),
+            "may_propose": may_propose,
+            "own_membership": own_membership,
+        },
+        status=status,
+    )
