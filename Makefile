@@ -49,10 +49,11 @@ bench: $(VENV)/.dev
 screenshots: $(VENV)/.dev
 	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 
-## lint: ruff's checks and format check, as CI runs them
+## lint: ruff's checks and format check, and the import contracts (layers, no cycles), as CI runs them
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from realtime.protocol import ProtocolError, parse_frame
+from realtime.protocol import MEETING_MESSAGES, Message, ProtocolError, arguments, parse_frame
 from realtime.ratelimit import TokenBucket
 
 LIMIT = 64 * 1024
@@ -90,3 +90,60 @@ def test_it_ignores_a_clock_that_steps_back():
     assert bucket.take(10.0)
     assert not bucket.take(5.0)
     assert not bucket.take(10.5)
+
+
+# -- the table of message types: each field checked, named and defaulted ----------------------
+
+
+def args(type_, **body):
+    return arguments(Message(type=type_, id=1, body=body), MEETING_MESSAGES[type_])
+
+
+def test_it_hands_each_field_to_its_keyword():
+    assert args("floor.grant", user=17) == {"user_id": 17}
+    assert args("ballot.cast", poll=9, choice="yes") == {
+        "poll_id": 9,
+        "choices": ["yes"],
+        "organization_id": None,
+    }
+    assert args("ballot.cast", poll=9, choice=["c1", "c3"], organization=4)["choices"] == [
+        "c1",
+        "c3",
+    ]
+
+
+def test_optional_fields_take_their_defaults_when_absent_or_empty():
+    opened = args("poll.open", question="是否同意？", kind="")
+    assert opened["kind"] == "yes_no_abstain"
+    assert opened["choices"] == () and opened["poll_id"] is None
+    assert args("hand.raise") == {"side": "neutral"}
+    assert args("hand.raise", side="") == {"side": "neutral"}
+    assert args("hand.raise", side="con") == {"side": "con"}
+
+
+def test_a_flag_is_set_only_by_true():
+    assert args("poll.open", secret=True)["secret"] is True
+    for value in (1, "true", "yes", [True]):
+        assert args("poll.open", secret=value)["secret"] is False
+
+
+@pytest.mark.parametrize(
+    ("type_", "body", "field"),
+    [
+        ("floor.grant", {}, "user"),
+        ("floor.grant", {"user": "17"}, "user"),
+        ("floor.grant", {"user": True}, "user"),
+        ("chat.send", {"text": 5}, "text"),
+        ("resume", {"since": 1.5}, "since"),
+        ("ballot.cast", {"poll": 9}, "choice"),
+        ("ballot.cast", {"poll": 9, "choice": ["yes", 2]}, "choice"),
+        ("ballot.cast", {"choice": "yes"}, "poll"),
+        ("poll.open", {"choices": "甲"}, "choices"),
+        ("poll.open", {"law_item": "5"}, "law_item"),
+    ],
+)
+def test_a_missing_or_mistyped_field_is_refused_by_name(type_, body, field):
+    with pytest.raises(ProtocolError) as refused:
+        args(type_, **body)
+    assert refused.value.code == "malformed"
+    assert refused.value.field == field
