@@ -110,7 +110,10 @@ def create_poll(
         now = timezone.now()
         if closes_at is not None and closes_at <= now:
             raise ValidationError(_("The closing time must be in the future."))
-        poll = Poll.objects.create(
+        poll = _insert(
+            actor,
+            options,
+            {"matter": matter.reference, "rule": rule, "electorate": electorate},
             community=matter.community,
             matter=matter,
             stage=matter.stage,
@@ -126,25 +129,24 @@ def create_poll(
             secret=bool(secret),
             results_hidden=bool(results_hidden),
             allow_change=bool(allow_change),
-            created_by=actor,
             closes_at=closes_at,
             agenda_item=agenda_item,
         )
-        Choice.objects.bulk_create(
-            [
-                Choice(poll=poll, code=code, label=label, position=i)
-                for i, (code, label) in enumerate(options)
-            ]
-        )
-        audit.record(
-            actor,
-            "poll.created",
-            poll,
-            community=matter.community,
-            data={"matter": matter.reference, "rule": rule, "electorate": electorate},
-        )
         if defaults.open_at_once:
             _open(actor, poll, now)
+    return poll
+
+
+def _insert(actor, options, audit_data: dict, **fields) -> Poll:
+    """Write a new poll with its choices, and its audit event: the one place polls are made."""
+    poll = Poll.objects.create(created_by=actor, **fields)
+    Choice.objects.bulk_create(
+        [
+            Choice(poll=poll, code=code, label=label, position=i)
+            for i, (code, label) in enumerate(options)
+        ]
+    )
+    audit.record(actor, "poll.created", poll, community=poll.community, data=audit_data)
     return poll
 
 
@@ -243,7 +245,10 @@ def create_meeting_poll(
     filled = [c for c in choices or () if c and c.strip()]
     options, max_choices = poll_options(kind, filled, max(len(filled), 1))
     with transaction.atomic():
-        poll = Poll.objects.create(
+        poll = _insert(
+            actor,
+            options,
+            {"meeting": meeting.pk, "rule": rule, "electorate": electorate},
             community=meeting.community,
             matter=item.matter,
             agenda_item=item,
@@ -258,20 +263,6 @@ def create_meeting_poll(
             law_item=law_item if estate else None,
             secret=bool(secret),
             results_hidden=bool(results_hidden),
-            created_by=actor,
-        )
-        Choice.objects.bulk_create(
-            [
-                Choice(poll=poll, code=c, label=label, position=i)
-                for i, (c, label) in enumerate(options)
-            ]
-        )
-        audit.record(
-            actor,
-            "poll.created",
-            poll,
-            community=meeting.community,
-            data={"meeting": meeting.pk, "rule": rule, "electorate": electorate},
         )
         _open(actor, poll, timezone.now())
     return poll
