@@ -101,3 +101,16 @@ def test_every_import_in_the_source_has_the_form_the_storage_rewrites():
         text = path.read_text()
         found = specifiers(text)
         assert len(statement.findall(text)) == len(found), f"{path}: {found}"
+
+
+def test_the_modules_ask_only_for_strings_the_room_defines():
+    """A key not in ROOM_STRINGS would show as the key itself (static/js/live/strings.js)."""
+    from deliberation.room_strings import ROOM_STRINGS
+
+    code = "\n".join(p.read_text() for p in SOURCE.rglob("*.js"))
+    literal = set(re.findall(r"""\bt\(\s*"(\w+)"\s*[,)]""", code))
+    prefixes = set(re.findall(r"""\bt\(\s*`(\w+?)\$\{""", code))
+    assert len(literal) > 60 and {"status_", "poll_kind_"} <= prefixes
+    assert literal - set(ROOM_STRINGS) == set()
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in ROOM_STRINGS), prefix
