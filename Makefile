@@ -35,8 +35,10 @@ run: $(VENV)/.runtime
 	@echo "Serving Gongzhi at http://$(HOST):$(PORT)/"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-## test: set up and run the whole test suite
+## test: set up and run the whole test suite (and the live room's JS tests, where node is installed)
 test: $(VENV)/.dev node_modules/.installed
+	@if command -v node >/dev/null 2>&1; then node --test tests/js/*.test.mjs; \
+	else echo "node not found: skipping tests/js (the live room's reducer; CI installs nodejs)."; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: live rooms against a bare WebSocket server, N = 100, 1,000 and 5,000, plus the fault

@@ -156,7 +156,7 @@ def daphne_death(site, n: int) -> dict:
             reconnects, failures = [], []
 
             async def come_back(client: Client):
-                # Back-off with jitter, as the page does (static/js/meeting-room.js).
+                # Back-off with jitter, as the page does (static/js/live/socket.js).
                 for attempt in range(8):
                     await asyncio.sleep(min(0.25 * 2**attempt, 4) * (0.5 + random.random()))  # noqa: S311
                     try:

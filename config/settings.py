@@ -195,10 +195,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Hashed, compressed files in production; plain finders in development and tests.
+        # Hashed, compressed files in production (ES module imports rewritten to the hashed
+        # names too, config/storage.py); plain finders in development and tests.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "config.storage.ModuleManifestStaticFilesStorage"
     },
 }
 

@@ -1,4 +1,5 @@
-"""Every user-facing string the live room's ES module (static/js/meeting-room.js) shows.
+"""Every user-facing string the live room's ES modules (static/js/meeting-room.js and
+static/js/live/) show.
 
 The view passes `{key: str(text)}` to the template, which renders it with `json_script`; the
 module looks strings up by key and fills `%(name)s` placeholders itself. Keep the placeholders

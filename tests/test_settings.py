@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from config.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -127,7 +129,10 @@ def test_it_is_secure_by_default_in_production(load):
     assert s["DEBUG"] is False
     assert s["SECURE_SSL_REDIRECT"] and s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"]
     assert s["SECURE_HSTS_SECONDS"] >= 31536000
-    assert s["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
+    # whitenoise's compressed manifest, rewriting ES module imports too (config/storage.py)
+    storage = import_string(s["STORAGES"]["staticfiles"]["BACKEND"])
+    assert issubclass(storage, CompressedManifestStaticFilesStorage)
+    assert storage.support_js_module_import_aggregation
 
 
 def test_it_allows_a_development_key_with_debug_on(load):

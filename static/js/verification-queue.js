@@ -1,11 +1,10 @@
 // Live count of residents waiting for verification: tells staff when new requests arrive.
-// Reconnects with exponential backoff and jitter; the page itself stays the source of truth.
-const banner = document.getElementById("queue-live");
+// The connection (back-off with jitter, the browser's offline/online events) is the live
+// room's (live/socket.js); the page itself stays the source of truth.
 
-function socketUrl(path) {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${window.location.host}${path}`;
-}
+import { openSocket } from "./live/socket.js";
+
+const banner = document.getElementById("queue-live");
 
 function show(text, withReload) {
   banner.textContent = text + " ";
@@ -18,27 +17,20 @@ function show(text, withReload) {
   banner.hidden = false;
 }
 
-function connect(attempt = 0) {
-  const socket = new WebSocket(socketUrl(banner.dataset.socket));
-  const shown = Number(banner.dataset.shown);
-  socket.addEventListener("open", () => { attempt = 0; });
-  socket.addEventListener("message", (frame) => {
-    const message = JSON.parse(frame.data);
-    const pending = message.type === "snapshot" ? message.pending : message.data?.pending;
-    if (typeof pending === "number" && pending !== shown) {
-      show(banner.dataset.textMore, true);
-    } else if (message.type === "snapshot") {
-      banner.hidden = true;
-    }
-  });
-  socket.addEventListener("close", (event) => {
-    if (event.code === 4401 || event.code === 4403) return; // not allowed: stop trying
-    show(banner.dataset.textOffline, false);
-    const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-    window.setTimeout(() => connect(attempt + 1), delay);
-  });
-}
-
 if (banner && "WebSocket" in window) {
-  connect();
+  const shown = Number(banner.dataset.shown);
+  const conn = openSocket(banner.dataset.socket, {
+    onOpen: () => conn.resetBackoff(),
+    onFrame(message) {
+      const pending = message.type === "snapshot" ? message.pending : message.data?.pending;
+      if (typeof pending === "number" && pending !== shown) {
+        show(banner.dataset.textMore, true);
+      } else if (message.type === "snapshot") {
+        banner.hidden = true;
+      }
+    },
+    onClose(code, { stopped }) {
+      if (!stopped) show(banner.dataset.textOffline, false); // 4401, 4403: not allowed, stop
+    },
+  });
 }

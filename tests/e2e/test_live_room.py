@@ -396,3 +396,56 @@ def test_a_question_typed_before_the_last_poll_is_acknowledged_is_kept(
     expect(chair.get_by_text("表决已开始。")).to_be_visible()
     expect(question).to_have_value("下一项表决，还在起草")
     shots.step("the poll opened; the next question stays")
+
+
+def suggest_next(page, user_id: int):
+    """Route the page's room socket through the test, which says `next_speaker` is this user in
+    the snapshot and in every hand.raised event: what the server decides (docs/protocol.md)."""
+
+    def between(socket):
+        server = socket.connect_to_server()
+
+        def to_page(message):
+            frame = json.loads(message)
+            numbered = frame.get("type") in ("event", "events")
+            events = frame.get("events", [frame]) if numbered else []
+            if frame.get("type") == "snapshot":
+                frame["next_speaker"] = user_id
+            for event in events:
+                if event["kind"] == "hand.raised":
+                    event["data"]["next_speaker"] = user_id
+            socket.send(json.dumps(frame, ensure_ascii=False))
+
+        server.on_message(to_page)
+        socket.on_message(lambda message: server.send(message))
+
+    page.route_web_socket(re.compile(r".*/ws/meetings/.*"), between)
+
+
+def test_the_chair_sees_the_next_speaker_the_server_suggests(world, meeting, browse, shots):
+    """Only the server's `next_speaker` is marked: here the second hand up, which no rule of the
+    page's own would have picked (both hands neutral, the first one earlier)."""
+    first, second = world.cast["council_member"], world.cast["resident"]
+    chair = browse.page("chair", world.cast["party_secretary"], viewport=PHONE)
+    suggest_next(chair, second.pk)
+    chair.goto(meeting.get_absolute_url())
+    expect(chair.locator("#room.is-ready")).to_be_attached()
+    a = open_room(browse, "first", first, meeting)
+    b = open_room(browse, "second", second, meeting)
+    a.get_by_role("button", name="举手").click()
+    expect(a.get_by_text("您已举手。")).to_be_visible()
+    b.get_by_role("button", name="举手").click()
+    expect(b.get_by_text("您已举手。")).to_be_visible()
+
+    hands = chair.locator('[data-part="queue"] .queue__hand')
+    expect(hands).to_have_count(2)
+    suggested = chair.locator(".queue__hand--next")
+    expect(suggested).to_have_count(1)
+    expect(suggested.locator(".queue__name")).to_have_text(str(second))
+    expect(suggested.get_by_text("建议下一位")).to_be_visible()
+    expect(hands.first.locator(".badge--next")).to_have_count(0)
+    # Residents see the queue, not the chair's suggestion.
+    expect(a.locator('[data-part="queue"] .queue__hand')).to_have_count(2)
+    expect(a.locator(".queue__hand--next")).to_have_count(0)
+    shots.step("the chair sees the server's suggestion")
+    assert chair.errors == [] and a.errors == [] and b.errors == []
