@@ -282,7 +282,7 @@ class RoomHub:
     async def _tell_eligibility(self, poll_id: int) -> None:
         """Tell each socket here whether its person may vote in a poll that just opened, so that
         those outside its electorate see no vote buttons: one batch of queries for the whole
-        room (electorates.slots_many), one small frame per socket. A socket that joins later
+        room (live.eligibility), one small frame per socket. A socket that joins later
         has it in its snapshot (meetings.personal_state)."""
         sockets = [c for c in list(self.connections) if getattr(c, "user", None) is not None]
         if not sockets:

@@ -49,7 +49,7 @@ def _check_choices(picked: list[str], codes: set[str], poll: Poll) -> list[str]:
 
 def cast_ballots(poll: Poll, entries) -> list:
     """Record many ballots in one transaction: the one ballot service, for one voter or for a
-    live room's burst of thousands (group commit; realtime/hub.py gathers them).
+    live room's burst of thousands (group commit; realtime/ballots.py gathers them).
 
     `entries` are (actor, choices, organization) triples. Returns, in the same order, either the
     outcome dict of `cast_ballot` or the PermissionDenied/ValidationError that refuses that

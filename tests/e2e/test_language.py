@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from deliberation.models import LAW_NAMES
 from deliberation.rules import DEFAULT_SETTINGS, RULE_SOURCES
-from deliberation.views import AUDIT_LABELS
+from deliberation.views.matter_page import AUDIT_LABELS
 from tests.e2e import tour
 from tests.e2e.conftest import ROOT, call
 
@@ -128,8 +128,9 @@ def test_every_verb_of_a_matters_audit_trail_has_a_label():
     """The matter page's audit trail names each action in words; a verb the services record
     about a matter and its parts, with no label, would show as code."""
     source = "".join(
-        (ROOT / "deliberation" / module).read_text(encoding="utf-8")
-        for module in ("services.py", "meetings.py")
+        path.read_text(encoding="utf-8")
+        for package in ("services", "meetings")
+        for path in sorted((ROOT / "deliberation" / package).glob("*.py"))
     )
     parts = "matter|comment|stance|poll|resolution|escalation"
     verbs = set(re.findall(rf'"((?:{parts})\.[a-z_]+)"', source)) - set(DEFAULT_SETTINGS)

@@ -449,3 +449,30 @@ def test_the_chair_sees_the_next_speaker_the_server_suggests(world, meeting, bro
     expect(a.locator(".queue__hand--next")).to_have_count(0)
     shots.step("the chair sees the server's suggestion")
     assert chair.errors == [] and a.errors == [] and b.errors == []
+
+
+def test_the_suggestion_alternates_sides_and_survives_a_reload(world, meeting, browse, shots):
+    """The server's rule, end to end: after a speech in favour, the earliest hand against is
+    suggested, though a hand in favour was raised before it; a chair who reloads the page is
+    told the same (the page no longer remembers the last side itself)."""
+    first, second, against = (world.cast[n] for n in ("council_member", "resident", "owner"))
+    chair = open_room(browse, "chair", world.cast["party_secretary"], meeting, viewport=PHONE)
+    for name, user, side in (("first", first, "赞成方"), ("second", second, "赞成方")) + (
+        ("against", against, "反对方"),
+    ):
+        page = open_room(browse, name, user, meeting)
+        page.get_by_role("radio", name=side).check()
+        page.get_by_role("button", name="举手").click()
+        expect(page.get_by_text("您已举手。")).to_be_visible()
+    queue = chair.locator('[data-part="queue"]')
+    expect(queue.locator(".queue__hand")).to_have_count(3)
+    expect(chair.locator(".queue__hand--next .queue__name")).to_have_text(str(first))
+    grant(chair, first)
+    expect(queue.locator(".queue__hand")).to_have_count(2)
+    expect(chair.locator(".queue__hand--next .queue__name")).to_have_text(str(against))
+    shots.step("after a speech in favour, the hand against is suggested")
+    chair.reload()
+    expect(chair.locator("#room.is-ready")).to_be_attached()
+    expect(chair.locator(".queue__hand--next .queue__name")).to_have_text(str(against))
+    shots.step("the same after a reload")
+    assert chair.errors == []
