@@ -411,7 +411,7 @@ def insider_q(user, community: str = "community") -> Q:
     """Rows whose community (reached through the `community` path) counts `user` as an insider:
     a verified resident or a current official. The one definition of "belongs to the community",
     which every visibility rule (matters, meetings) is built from."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     resident = Membership.objects.verified().filter(user=user).values("community_id")
     official = Position.objects.current().filter(user=user).values("organization__community_id")

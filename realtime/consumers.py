@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from communities import access
 from deliberation.meetings import live
 from realtime.hub import RoomHub
-from realtime.protocol import MEETING_MESSAGES, ProtocolError, Spec, arguments, parse_frame
+from realtime.protocol import (
+    BASE_MESSAGES,
+    MEETING_MESSAGES,
+    ProtocolError,
+    arguments,
+    parse_frame,
+)
 from realtime.ratelimit import TokenBucket
 
 # Close codes (4000-4999 are the application's): see docs/protocol.md.
@@ -58,7 +64,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
     is answered here.
     """
 
-    messages = {"ping": Spec("ping")}
+    messages = BASE_MESSAGES
 
     async def connect(self):
         self.user = self.scope.get("user")

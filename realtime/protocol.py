@@ -107,8 +107,8 @@ class Field:
 @dataclass(frozen=True)
 class Spec:
     """A client message type: its fields, the handler that serves it (a live action named in
-    `deliberation.meetings.live.ACTIONS`, or one of the consumer's own: "resume", "ballot",
-    "hand_chair", "ping"), and what its ack adds to {"type": "ack", "id": ...}."""
+    `deliberation.meetings.live.ACTIONS`, or one of the consumer's own: "ping", "resume",
+    "ballot"), and what its ack adds to {"type": "ack", "id": ...}."""
 
     handler: str
     fields: tuple[Field, ...] = ()
@@ -123,9 +123,12 @@ def _ballot_ack(outcome) -> dict:
     return {"status": outcome["status"]}
 
 
-# The live room's messages (`/ws/meetings/<id>/`); `ping` is understood on every socket.
+# Understood on every socket.
+BASE_MESSAGES: dict[str, Spec] = {"ping": Spec("ping")}
+
+# The live room's messages (`/ws/meetings/<id>/`).
 MEETING_MESSAGES: dict[str, Spec] = {
-    "ping": Spec("ping"),
+    **BASE_MESSAGES,
     "resume": Spec("resume", (Field("since", INT),)),
     "chat.send": Spec("send_chat", (Field("text", STR),)),
     "hand.raise": Spec("raise_hand", (Field("side", STR, required=False, default="neutral"),)),

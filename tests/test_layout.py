@@ -17,7 +17,7 @@ from realtime import protocol
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("communities", "deliberation", "realtime", "demo")
 MAX_LINES = 600
-CONSUMER_HANDLERS = {"ping", "resume", "ballot", "hand_chair"}
+CONSUMER_HANDLERS = {"ping", "resume", "ballot"}
 
 
 def modules(*apps):

@@ -8,17 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from communities.models import Organization
 from deliberation import access, meeting_log, order
 from deliberation.meetings.checks import require_chair, require_live
-from deliberation.models import (
-    ChatMessage,
-    SpeakerRequest,
-)
+from deliberation.models import ChatMessage, SpeakerRequest
 from deliberation.services.common import require_signed_in
 from deliberation.text import render_markdown_lite
-
-Kind = Organization.Kind
 
 
 def _speeches_on(meeting, item) -> dict[int, int]:
@@ -155,7 +149,7 @@ def grant_floor(actor, meeting, user_id: int) -> SpeakerRequest:
         if code:
             _refuse(code)
         now = timezone.now()
-        end_speech(meeting, actor, now, reason="next")
+        end_speech(meeting, actor, now, reason="next", suggest=False)
         hand.status = SpeakerRequest.Status.SPEAKING
         hand.granted_at = now
         hand.save(update_fields=["status", "granted_at"])
@@ -178,8 +172,9 @@ def grant_floor(actor, meeting, user_id: int) -> SpeakerRequest:
     return hand
 
 
-def end_speech(meeting, actor, now, *, reason: str) -> SpeakerRequest | None:
-    """End the speech in progress, if any, as of `now` (the meeting row locked)."""
+def end_speech(meeting, actor, now, *, reason: str, suggest: bool = True) -> SpeakerRequest | None:
+    """End the speech in progress, if any, as of `now` (the meeting row locked); `suggest`
+    False where the caller's own event says who is next at once (granting the floor)."""
     speaking = SpeakerRequest.objects.filter(
         meeting=meeting, status=SpeakerRequest.Status.SPEAKING
     ).first()
@@ -196,7 +191,7 @@ def end_speech(meeting, actor, now, *, reason: str) -> SpeakerRequest | None:
             "user": speaking.user_id,
             "seconds": seconds,
             "reason": reason,
-            "next_speaker": next_speaker(meeting),
+            **({"next_speaker": next_speaker(meeting)} if suggest else {}),
         },
         actor=actor,
     )

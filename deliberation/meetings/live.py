@@ -1,10 +1,10 @@
 """The live room's seam: everything the live transport (`realtime`) may ask of deliberation, and
 the only module it imports from it.
 
-Plain synchronous functions over plain values (ids, users, dicts), each a few queries at most;
-`realtime` runs them in its database thread. Actions are the meeting services themselves, one
-per client message type (`realtime.protocol` names them), so a live action passes exactly the
-checks its HTTP twin passes.
+Plain synchronous functions over plain values (ids, users, dicts); `realtime` runs them in its
+database thread. Actions are the meeting services themselves, one per client message type
+(`realtime.protocol` names them), so a live action passes exactly the checks the services
+make for anyone who calls them.
 """
 
 from django.contrib.auth import get_user_model
@@ -42,6 +42,15 @@ from deliberation.meetings.sessions import (
 from deliberation.meetings.voting import cast_many, close_poll, live_tally, open_poll
 from deliberation.models import Meeting, Poll
 
+
+def hand_chair_to(actor, meeting, user_id: int):
+    """The chair hands the chair, for the current item, to the active person with this id."""
+    target = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if target is None:
+        raise ValidationError(_("No such person."))
+    return hand_chair(actor, meeting, target)
+
+
 # The live actions, by the name realtime.protocol gives each: the services above, unchanged.
 ACTIONS = {
     "send_chat": send_chat,
@@ -55,6 +64,7 @@ ACTIONS = {
     "end_meeting": end_meeting,
     "open_poll": open_poll,
     "close_poll": close_poll,
+    "hand_chair": hand_chair_to,
 }
 
 SESSION_GONE = object()  # a live action's sender has logged out or been deactivated
@@ -122,11 +132,6 @@ def act(user, session_key, meeting, action: str, arguments: dict):
     the session check and the service in one trip to the database thread."""
     if (session_key, user.pk) not in signed_in([(session_key, user.pk)]):
         return SESSION_GONE
-    if action == "hand_chair":
-        target = get_user_model().objects.filter(pk=arguments["user_id"], is_active=True).first()
-        if target is None:
-            raise ValidationError(_("No such person."))
-        return hand_chair(user, meeting, target)
     return ACTIONS[action](user, meeting, **arguments)
 
 

@@ -8,19 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
-from communities.models import Organization
 from deliberation import access, order
-from deliberation.models import (
-    Attendance,
-    Meeting,
-    MeetingEvent,
-    Minutes,
-    Poll,
-)
+from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.services.common import require_signed_in
 from deliberation.text import render_markdown
-
-Kind = Organization.Kind
 
 
 def _side_label(side: str) -> str:

@@ -8,18 +8,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Membership, Organization, Position
+from communities.models import Membership, Organization, Ownership, Position
 from deliberation import access, electorates, meeting_log, order, rules, services
 from deliberation.meetings.floor import next_speaker
 from deliberation.meetings.voting import live_tally, poll_json
-from deliberation.models import (
-    Attendance,
-    ChatMessage,
-    Electorate,
-    Meeting,
-    Poll,
-    SpeakerRequest,
-)
+from deliberation.models import Attendance, ChatMessage, Electorate, Meeting, Poll, SpeakerRequest
 from deliberation.services.polls import MEETING_POLLS
 
 Kind = Organization.Kind
@@ -90,8 +83,6 @@ def electorate_user_ids(meeting):
             Membership.objects.verified().filter(community=meeting.community_id).values("user_id")
         )
     if electorate == Electorate.OWNERS:
-        from communities.models import Ownership
-
         return (
             Ownership.objects.current()
             .filter(unit__estate=meeting.estate_id, is_voter=True)

@@ -15,13 +15,7 @@ from deliberation.meetings.floor import end_speech, next_speaker
 from deliberation.meetings.minutes import generate_minutes
 from deliberation.meetings.room import item_json
 from deliberation.meetings.voting import close_live_poll
-from deliberation.models import (
-    AgendaItem,
-    Attendance,
-    Meeting,
-    Poll,
-    SpeakerRequest,
-)
+from deliberation.models import AgendaItem, Attendance, Meeting, Poll, SpeakerRequest
 from deliberation.services.common import require_signed_in
 
 Kind = Organization.Kind

@@ -6,16 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.models import Organization
 from deliberation import meeting_log, procedures, services
 from deliberation.meetings.checks import require_chair, require_live
-from deliberation.models import (
-    Electorate,
-    Meeting,
-    Poll,
-)
-
-Kind = Organization.Kind
+from deliberation.models import Electorate, Meeting, Poll
+from deliberation.services.polls import create_meeting_poll
 
 
 def open_poll(
@@ -58,7 +52,7 @@ def open_poll(
                 agenda_item=item,
             )
         else:
-            poll = services.create_meeting_poll(
+            poll = create_meeting_poll(
                 actor,
                 meeting,
                 item,

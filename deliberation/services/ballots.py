@@ -10,17 +10,8 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from deliberation import electorates, meeting_log, sealing
-from deliberation.models import (
-    Ballot,
-    Electorate,
-    Poll,
-    SealedBallot,
-    VoterReceipt,
-)
-from deliberation.services.common import (
-    publish,
-    require_signed_in,
-)
+from deliberation.models import Ballot, Electorate, Poll, SealedBallot, VoterReceipt
+from deliberation.services.common import publish, require_signed_in
 
 
 def cast_ballot(actor, poll: Poll, choices, *, organization=None) -> dict:

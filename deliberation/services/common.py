@@ -9,10 +9,7 @@ from django.utils.translation import gettext as _
 from communities.events import publish_on_commit
 from deliberation import access, procedures, rules
 from deliberation import notify as notices
-from deliberation.models import (
-    Matter,
-    Transition,
-)
+from deliberation.models import Matter, Transition
 
 
 def require_signed_in(actor):

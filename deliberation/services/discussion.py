@@ -10,12 +10,7 @@ from communities import audit
 from communities.models import Organization
 from deliberation import access, procedures, rules
 from deliberation import notify as notices
-from deliberation.models import (
-    Comment,
-    CommentRevision,
-    Matter,
-    Stance,
-)
+from deliberation.models import Comment, CommentRevision, Matter, Stance
 from deliberation.services.common import (
     actor_ids,
     clean_text,

@@ -9,10 +9,7 @@ from communities import audit
 from communities.models import Organization
 from deliberation import access, rules
 from deliberation import notify as notices
-from deliberation.models import (
-    Escalation,
-    Matter,
-)
+from deliberation.models import Escalation, Matter
 from deliberation.services.common import (
     clean_text,
     locked_matter,

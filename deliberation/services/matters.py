@@ -13,11 +13,7 @@ from communities import audit
 from communities.models import Community, Organization
 from deliberation import access, procedures, rules
 from deliberation import notify as notices
-from deliberation.models import (
-    Matter,
-    Poll,
-    Resolution,
-)
+from deliberation.models import Matter, Poll, Resolution
 from deliberation.services.common import (
     actor_ids,
     clean_text,

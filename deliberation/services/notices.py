@@ -5,15 +5,8 @@ from django.utils import timezone
 
 from deliberation import access
 from deliberation import notify as notices
-from deliberation.models import (
-    Matter,
-    Notification,
-)
-from deliberation.services.common import (
-    actor_ids,
-    require_signed_in,
-    stakeholder_ids,
-)
+from deliberation.models import Matter, Notification
+from deliberation.services.common import actor_ids, require_signed_in, stakeholder_ids
 
 
 def mark_notifications_read(actor, ids=None, *, matter=None) -> int:

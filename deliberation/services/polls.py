@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from communities.models import Organization
-from deliberation import access, electorates, order, procedures, rules, sealing
+from deliberation import access, electorates, procedures, rules, sealing
 from deliberation import notify as notices
 from deliberation.models import (
     Choice,
@@ -93,13 +93,7 @@ def create_poll(
         rule = defaults.rule
         estate = body = None
         if electorate == Electorate.OWNERS:
-            if law_item not in range(1, 10):
-                raise ValidationError(_("Choose which Art. 278 item this vote decides (1–9)."))
-            rule = (
-                rules.Rule.OWNERS_SPECIAL
-                if law_item in SPECIAL_ITEMS
-                else rules.Rule.OWNERS_ORDINARY
-            )
+            rule = _owners_rule(law_item)
             estate = matter.estate
         else:
             law_item = None
@@ -135,6 +129,13 @@ def create_poll(
         if defaults.open_at_once:
             _open(actor, poll, now)
     return poll
+
+
+def _owners_rule(law_item) -> str:
+    """The rule an owners' vote on this Art. 278 item is decided by (items 6–8: special)."""
+    if law_item not in range(1, 10):
+        raise ValidationError(_("Choose which Art. 278 item this vote decides (1–9)."))
+    return rules.Rule.OWNERS_SPECIAL if law_item in SPECIAL_ITEMS else rules.Rule.OWNERS_ORDINARY
 
 
 def _insert(actor, options, audit_data: dict, **fields) -> Poll:
@@ -214,9 +215,13 @@ def create_meeting_poll(
     actor, meeting, item, *, question, kind, choices, secret, results_hidden, law_item
 ) -> Poll:
     """A live meeting's own vote on an agenda item, decided by the rule for this kind of meeting
-    (`MEETING_POLLS`), opened at once; the chair puts it."""
+    (`MEETING_POLLS`), opened at once; the chair puts it in session. Only for
+    `deliberation.meetings.voting.open_poll`, which holds the meeting's lock and tells the room
+    (`poll.opened`)."""
     if not access.may_chair(actor, meeting):
         raise PermissionDenied(_("Only the meeting's chair may do that."))
+    if meeting.status != Meeting.Status.LIVE or item.meeting_id != meeting.pk:
+        raise ValidationError(_("The meeting is not in session."))
     question = (question or "").strip()
     if not question or len(question) > 200:
         raise ValidationError(_("Write the question (at most 200 characters)."))
@@ -225,7 +230,7 @@ def create_meeting_poll(
     body = estate = None
     settings = meeting.community.settings
     if rule == rules.Rule.COUNCIL:
-        rules_ = order.RulesOfOrder.from_json(meeting.rules)
+        rules_ = meeting.rules_of_order
         params = {"quorum": rules_.quorum, "mode": rules_.pass_rule}
         if rules_.pass_rule == rules.MAJORITY_OF_MEMBERS:
             params["pass"] = rules.setting(settings, "council.pass")
@@ -237,9 +242,7 @@ def create_meeting_poll(
     elif rule == rules.Rule.RESIDENTS_MEETING:
         params = rules.residents_meeting_params(settings)
     elif electorate == Electorate.OWNERS:
-        if law_item not in range(1, 10):
-            raise ValidationError(_("Choose which Art. 278 item this vote decides (1–9)."))
-        rule = rules.Rule.OWNERS_SPECIAL if law_item in SPECIAL_ITEMS else rule
+        rule = _owners_rule(law_item)
         estate = meeting.estate
     # A live multiple-choice ballot may tick any of the choices.
     filled = [c for c in choices or () if c and c.strip()]

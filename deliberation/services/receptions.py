@@ -6,14 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
-from deliberation.models import (
-    ReceptionRating,
-    ReceptionSession,
-)
-from deliberation.services.common import (
-    clean_text,
-    require,
-)
+from deliberation.models import ReceptionRating, ReceptionSession
+from deliberation.services.common import clean_text, require
 
 
 def hold_reception(actor, community, *, held_on, place: str, hosts: str, topic: str = ""):

@@ -10,12 +10,7 @@ from communities import audit
 from communities.models import Community, Organization
 from deliberation import access, procedures
 from deliberation import notify as notices
-from deliberation.models import (
-    ImplementationUpdate,
-    Matter,
-    Poll,
-    Resolution,
-)
+from deliberation.models import ImplementationUpdate, Matter, Poll, Resolution
 from deliberation.services.common import (
     clean_text,
     locked_matter,

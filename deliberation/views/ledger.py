@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 
 from communities import access as community_access
 from deliberation import access, forms, procedures, services
-from deliberation.models import (
-    Matter,
-)
+from deliberation.models import Matter
 from deliberation.text import plain_excerpt
 from deliberation.views.common import error_text
 

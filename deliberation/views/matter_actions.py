@@ -11,9 +11,7 @@ from django.views.decorators.http import require_POST
 
 from communities import access as community_access
 from deliberation import access, forms, services
-from deliberation.models import (
-    Matter,
-)
+from deliberation.models import Matter
 from deliberation.views.common import error_text
 from deliberation.views.matter_page import matter_context
 

@@ -12,11 +12,7 @@ from django.utils.translation import gettext as _
 from communities import access as community_access
 from deliberation import access, forms
 from deliberation import meetings as meeting_services
-from deliberation.models import (
-    Matter,
-    Meeting,
-    Minutes,
-)
+from deliberation.models import Matter, Meeting, Minutes
 from deliberation.room_strings import ROOM_STRINGS
 from deliberation.text import render_markdown
 from deliberation.views.common import error_text
