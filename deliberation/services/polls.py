@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from communities.models import Organization
-from deliberation import access, electorates, procedures, rules, sealing
+from deliberation import access, electorates, meeting_log, procedures, rules, sealing
 from deliberation import notify as notices
 from deliberation.models import (
     Choice,
@@ -218,10 +218,21 @@ def create_meeting_poll(
     (`MEETING_POLLS`), opened at once; the chair puts it in session. Only for
     `deliberation.meetings.voting.open_poll`, which holds the meeting's lock and tells the room
     (`poll.opened`)."""
-    if not access.may_chair(actor, meeting):
-        raise PermissionDenied(_("Only the meeting's chair may do that."))
-    if meeting.status != Meeting.Status.LIVE or item.meeting_id != meeting.pk:
-        raise ValidationError(_("The meeting is not in session."))
+    with transaction.atomic():
+        meeting = meeting_log.locked(meeting)  # its status now, not as the caller last read it
+        if not access.may_chair(actor, meeting):
+            raise PermissionDenied(_("Only the meeting's chair may do that."))
+        if meeting.status != Meeting.Status.LIVE or item.meeting_id != meeting.pk:
+            raise ValidationError(_("The meeting is not in session."))
+        return _meeting_motion(
+            actor, meeting, item, question=question, kind=kind, choices=choices, secret=secret,
+            results_hidden=results_hidden, law_item=law_item,
+        )  # fmt: skip
+
+
+def _meeting_motion(
+    actor, meeting, item, *, question, kind, choices, secret, results_hidden, law_item
+) -> Poll:
     question = (question or "").strip()
     if not question or len(question) > 200:
         raise ValidationError(_("Write the question (at most 200 characters)."))
@@ -247,27 +258,26 @@ def create_meeting_poll(
     # A live multiple-choice ballot may tick any of the choices.
     filled = [c for c in choices or () if c and c.strip()]
     options, max_choices = poll_options(kind, filled, max(len(filled), 1))
-    with transaction.atomic():
-        poll = _insert(
-            actor,
-            options,
-            {"meeting": meeting.pk, "rule": rule, "electorate": electorate},
-            community=meeting.community,
-            matter=item.matter,
-            agenda_item=item,
-            question=question,
-            kind=kind,
-            max_choices=max_choices,
-            electorate=electorate,
-            estate=estate,
-            body=body,
-            rule=rule,
-            params=params,
-            law_item=law_item if estate else None,
-            secret=bool(secret),
-            results_hidden=bool(results_hidden),
-        )
-        _open(actor, poll, timezone.now())
+    poll = _insert(
+        actor,
+        options,
+        {"meeting": meeting.pk, "rule": rule, "electorate": electorate},
+        community=meeting.community,
+        matter=item.matter,
+        agenda_item=item,
+        question=question,
+        kind=kind,
+        max_choices=max_choices,
+        electorate=electorate,
+        estate=estate,
+        body=body,
+        rule=rule,
+        params=params,
+        law_item=law_item if estate else None,
+        secret=bool(secret),
+        results_hidden=bool(results_hidden),
+    )
+    _open(actor, poll, timezone.now())
     return poll
 
 
