@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from guardian.core import ObjectPermissionChecker
 
 from communities import roles
-from communities.models import Community, Membership, Position
+from communities.models import Community, Membership, Organization, Position
 
 # What each action asks of the community; reading a community page needs nothing.
 COMMUNITY_ACTIONS = {
@@ -39,6 +39,24 @@ def get_membership_for(user, pk: int, *, action: str = "verify") -> Membership:
     if not may(user, membership.community, action):
         raise Http404("No such membership.")
     return membership
+
+
+def party_roll_for(user, community: Community):
+    """The community's party organisation, if `user` keeps its roll of party members."""
+    if not user.is_authenticated:
+        return None
+    party = community.organizations.filter(kind=Organization.Kind.PARTY_COMMITTEE).first()
+    if party is None or not user.has_perm("communities.manage_organization", party):
+        return None
+    return party
+
+
+def get_party_roll_for(user, slug: str) -> Organization:
+    """The party organisation whose roll `user` keeps, in the community with this slug; or 404."""
+    party = party_roll_for(user, get_object_or_404(Community, slug=slug))
+    if party is None:
+        raise Http404("No such roll.")
+    return party
 
 
 def pending_count(community: Community) -> int:

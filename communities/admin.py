@@ -22,6 +22,7 @@ from communities.models import (
     Membership,
     Organization,
     Ownership,
+    PartyMember,
     Position,
     Unit,
     User,
@@ -183,6 +184,22 @@ class PositionAdmin(NoDeleteMixin, admin.ModelAdmin):
                 services.end_position(request.user, position)
             except (ValidationError, PermissionDenied) as error:
                 _report(request, error)
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """The roll of party members: kept through services on the roll's page; read-only here."""
+
+    list_display = ("user", "organization", "started_at", "ended_at", "end_reason")
+    list_filter = ("organization__community",)
+    search_fields = ("user__username", "user__display_name")
+    readonly_fields = [f.name for f in PartyMember._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Ownership)

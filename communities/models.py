@@ -407,6 +407,60 @@ class Position(models.Model):
             raise ValidationError({"title": _("An organisation of this kind has no such title.")})
 
 
+class PartyMemberQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class PartyMember(models.Model):
+    """One name on the community's roll of party members (党员名册), kept by its party committee.
+
+    The roll is who votes in 四议两公开's party members' review (党员大会审议): the members of
+    the party organisation, not the committee's officers (those are `Position`s). Ended entries
+    (transferred out, deceased) stay on record."""
+
+    organization = models.ForeignKey(
+        Organization,
+        models.PROTECT,
+        related_name="party_members",
+        verbose_name=_("party organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="party_memberships",
+        verbose_name=_("user"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("added by"),
+    )
+    started_at = models.DateTimeField(_("on the roll since"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("left the roll"), null=True, blank=True)
+    end_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["organization_id", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="party_member_once_on_the_roll",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}, {self.organization}"
+
+
 def insider_q(user, community: str = "community") -> Q:
     """Rows whose community (reached through the `community` path) counts `user` as an insider:
     a verified resident or a current official. The one definition of "belongs to the community",

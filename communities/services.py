@@ -22,6 +22,7 @@ from communities.models import (
     Membership,
     Organization,
     Ownership,
+    PartyMember,
     Position,
     Unit,
 )
@@ -294,6 +295,60 @@ def end_position(actor, position: Position) -> Position:
         _sync_and_audit(actor, locked.user, organization.community, "position.ended", locked)
     position.refresh_from_db()
     return position
+
+
+# ---------------------------------------------------------------------------------------------
+# The party members' roll (党员名册)
+
+
+def _require_roll_keeper(actor, organization: Organization) -> None:
+    if organization.kind != Organization.Kind.PARTY_COMMITTEE:
+        raise ValidationError(_("Only a party organisation keeps a roll of party members."))
+    require(
+        actor,
+        "communities.manage_organization",
+        organization,
+        _("Only the party committee's secretaries may keep its roll of party members."),
+    )
+
+
+def add_party_member(actor, organization: Organization, user) -> PartyMember:
+    """Put a person on the party organisation's roll: they vote in the party members' review."""
+    _require_roll_keeper(actor, organization)
+    if user is None or not user.is_active:
+        raise ValidationError(_("There is no active account with that user name."))
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        if PartyMember.objects.current().filter(organization=organization, user=user).exists():
+            raise ValidationError(_("%(name)s is already on the roll.") % {"name": user})
+        member = PartyMember.objects.create(organization=organization, user=user, added_by=actor)
+        audit.record(
+            actor, "party_member.added", member, community=organization.community,
+            data={"user": user.pk},
+        )  # fmt: skip
+    return member
+
+
+def end_party_member(actor, member: PartyMember, *, reason: str) -> PartyMember:
+    """Take a person off the roll (moved away, transferred out), with the reason on record."""
+    _require_roll_keeper(actor, member.organization)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give a reason."))
+    if len(reason) > 200:
+        raise ValidationError(_("The reason is too long (at most 200 characters)."))
+    with transaction.atomic():
+        locked = PartyMember.objects.select_for_update().get(pk=member.pk)
+        if locked.ended_at is not None:
+            raise ValidationError(_("This person has already left the roll."))
+        locked.ended_at = timezone.now()
+        locked.end_reason = reason
+        locked.save(update_fields=["ended_at", "end_reason"])
+        audit.record(
+            actor, "party_member.ended", locked, community=member.organization.community,
+            data={"user": locked.user_id, "reason": reason},
+        )  # fmt: skip
+    return locked
 
 
 # ---------------------------------------------------------------------------------------------

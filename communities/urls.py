@@ -13,5 +13,6 @@ urlpatterns = [
     path("c/<slug:slug>/join/", views.join_community, name="join_community"),
     path("c/<slug:slug>/leave/", views.leave_community, name="leave_community"),
     path("c/<slug:slug>/verification/", views.verification_queue, name="verification_queue"),
+    path("c/<slug:slug>/party-roll/", views.party_roll, name="party_roll"),
     path("memberships/<int:pk>/decide/", views.decide_membership, name="decide_membership"),
 ]

@@ -4,7 +4,7 @@ Views parse input, call a service or an access helper, and render; rules live in
 """
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from communities import access, services
 from communities.forms import JoinForm, ReasonForm, SignUpForm
-from communities.models import Community, Membership, Ownership, Position
+from communities.models import Community, Membership, Ownership, PartyMember, Position
+
+User = get_user_model()
 
 
 def _error_text(error: Exception) -> str:
@@ -59,6 +61,7 @@ def community_detail(request, slug):
         context["can_verify"] = access.may(request.user, community, "verify")
         if context["can_verify"]:
             context["pending_count"] = access.pending_count(community)
+    context["party_roll"] = access.party_roll_for(request.user, community)
     if access.may(request.user, community, "view_residents"):
         context["residents"] = verified.select_related("user").order_by("user__display_name")
     return render(request, "communities/community_detail.html", context)
@@ -138,6 +141,43 @@ def decide_membership(request, pk):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
     return redirect("verification_queue", slug=membership.community.slug)
+
+
+@login_required
+def party_roll(request, slug):
+    """The roll of party members (党员名册), kept by the party committee's secretaries."""
+    party = access.get_party_roll_for(request.user, slug)
+    if request.method == "POST":
+        try:
+            if "end" in request.POST:
+                member = PartyMember.objects.filter(
+                    organization=party, pk=request.POST.get("end") or 0
+                ).first()
+                if member is None:
+                    raise ValidationError(_("No such person on the roll."))
+                services.end_party_member(
+                    request.user, member, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("%(name)s has left the roll.") % {"name": member.user})
+            else:
+                username = (request.POST.get("username") or "").strip()
+                user = User.objects.filter(username=username).first()
+                member = services.add_party_member(request.user, party, user)
+                messages.success(request, _("%(name)s is on the roll.") % {"name": member.user})
+            return redirect("party_roll", slug=slug)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+    members = party.party_members.current().select_related("user").order_by("started_at", "id")
+    return render(
+        request,
+        "communities/party_roll.html",
+        {
+            "community": party.community,
+            "party": party,
+            "members": members,
+            "username": request.POST.get("username", "") if request.method == "POST" else "",
+        },
+    )
 
 
 @login_required

@@ -249,3 +249,14 @@ def may_edit_minutes(user, meeting) -> bool:
     return user.is_authenticated and user.has_perm(
         "communities.publish_resolution", meeting.community
     )
+
+
+def may_close_poll(user, poll) -> bool:
+    """Closing a poll by a person (the clock's close is `services.polls.require_due`): the chair
+    of the meeting it was put in; otherwise the actor of the matter's stage, under its
+    procedure. A council meeting's own motion, only its meeting's chair."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if poll.agenda_item_id is not None and may_chair(user, poll.agenda_item.meeting):
+        return True
+    return poll.matter_id is not None and may_act(user, poll.matter, procedures.CLOSE_POLL)

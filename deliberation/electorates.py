@@ -8,7 +8,7 @@ units are one slot each but one head together (SPC interpretation Arts. 8–9).
 import re
 from decimal import Decimal
 
-from communities.models import Membership, Organization, Ownership, Position, Unit
+from communities.models import Membership, Organization, Ownership, PartyMember, Position, Unit
 from deliberation import rules
 from deliberation.models import Electorate
 
@@ -37,6 +37,9 @@ def base(poll) -> rules.Electorate:
     if poll.electorate == Electorate.BODY:
         users = Position.objects.current().filter(organization=poll.body_id)
         return rules.Electorate(users.values("user_id").distinct().count())
+    if poll.electorate == Electorate.PARTY:
+        roll = PartyMember.objects.current().filter(organization=poll.body_id)
+        return rules.Electorate(roll.values("user_id").distinct().count())
     if poll.electorate == Electorate.ORGANIZATIONS:
         orgs = Organization.objects.filter(community=poll.community_id).exclude(
             kind__in=ABOVE_COMMUNITY
@@ -127,6 +130,19 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
 
         def one(user, _org):
             return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if user.pk in holders else []
+
+    elif poll.electorate == Electorate.PARTY:
+        members: set[int] = set()
+        for chunk in chunks(ids):
+            roll = PartyMember.objects.current().filter(
+                organization=poll.body_id, user_id__in=chunk
+            )
+            if as_of is not None:
+                roll = roll.filter(started_at__lte=as_of)
+            members.update(roll.values_list("user_id", flat=True))
+
+        def one(user, _org):
+            return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if user.pk in members else []
 
     elif poll.electorate == Electorate.ORGANIZATIONS:
 

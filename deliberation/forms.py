@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Estate, Organization
-from deliberation import procedures
+from deliberation import procedures, rules
 from deliberation.models import (
     Category,
     ConcernKind,
@@ -202,6 +202,14 @@ class PollForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    extension_days = forms.IntegerField(
+        label=_("If too few take part, it may be extended once by (days)"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        required=False,
+        help_text=_("Part of the notice: 0 allows no extension."),
+    )
 
     def __init__(self, *args, stage=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,6 +218,8 @@ class PollForm(forms.Form):
             self.fields["electorate"].choices = [c for c in Electorate.choices if c[0] in allowed]
             if "owners" not in allowed:
                 del self.fields["law_item"]
+            if stage.poll.rule not in rules.EXTENDABLE_RULES:
+                del self.fields["extension_days"]
 
 
 class PollRefForm(forms.Form):

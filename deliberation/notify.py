@@ -22,6 +22,9 @@ TEMPLATES = {
     "stance": gettext_noop("{org} stated its position on {ref}"),
     "poll_opened": gettext_noop("Voting opened on {ref}: {question}"),
     "poll_closed": gettext_noop("Voting closed on {ref}: {question}"),
+    "poll_extended": gettext_noop(
+        "Voting on {ref} was extended, as its notice allowed: {question}"
+    ),
     "resolution": gettext_noop("Resolution {number} was published for {ref}"),
     "update": gettext_noop("New implementation update on {ref}"),
     "escalated": gettext_noop("{ref} was escalated to {to}"),

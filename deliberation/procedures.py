@@ -55,6 +55,9 @@ POST_UPDATE = "post_update"
 ANSWER_OBJECTION = "answer_objection"
 EXTEND = "extend"
 RATE = "rate"
+# A vote void for participation (too few took part) has a lawful way forward besides rejection:
+EXTEND_POLL = "extend_poll"  # extend an open poll once, by the days its notice allowed
+RERUN_VOTE = "rerun_vote"  # put the void items to a fresh notice (owners' decisions)
 
 # Guards that must hold before `advance` leaves a stage.
 POLL_PASSED = "poll_passed"  # no open poll, and a poll of this stage closed and passed
@@ -76,6 +79,9 @@ class Stage:
     poll: PollDefaults | None = None
     requires: frozenset[str] = frozenset()
     public_notice: bool = False  # 公示: comments may be flagged as objections
+    # The stage whose poll definition this stage votes on, when not its own: the owners' vote
+    # opens the polls drafted into the notice at the agenda stage.
+    votes_on: str = ""
     advance_label: str = ""
     note_label: str = ""
 
@@ -177,8 +183,9 @@ FOUR_DELIBERATIONS = Procedure(
             _("review by the party members (党员大会审议)"),
             (PARTY,),
             frozenset({CREATE_POLL, CLOSE_POLL, ADVANCE, REJECT}),
+            # The party members on the roll the party committee keeps, not its officers.
             poll=PollDefaults(
-                ("body",), Rule.COUNCIL, params="party_review", body=Kind.PARTY_COMMITTEE
+                ("party",), Rule.COUNCIL, params="party_review", body=Kind.PARTY_COMMITTEE
             ),
             requires=frozenset({POLL_PASSED}),
             advance_label=_("Send to the residents' meeting"),
@@ -187,7 +194,7 @@ FOUR_DELIBERATIONS = Procedure(
             "decision",
             _("decision by the residents' meeting (居民会议决议)"),
             (RESIDENTS_COMMITTEE,),
-            frozenset({CREATE_POLL, CLOSE_POLL, ADVANCE, REJECT}),
+            frozenset({CREATE_POLL, CLOSE_POLL, EXTEND_POLL, ADVANCE, REJECT}),
             poll=PollDefaults(RESIDENT_BASES, Rule.RESIDENTS_MEETING, params="residents_meeting"),
             requires=frozenset({POLL_PASSED}),
             advance_label=_("Publish the decision"),
@@ -227,8 +234,9 @@ OWNERS_JOINT_DECISION = Procedure(
             "voting",
             _("owners' vote (业主表决)"),
             (OWNERS_CHAIR,),
-            frozenset({OPEN_POLL, CLOSE_POLL, ADVANCE, REJECT}),
+            frozenset({OPEN_POLL, CLOSE_POLL, EXTEND_POLL, RERUN_VOTE, ADVANCE, REJECT}),
             requires=frozenset({POLL_PASSED}),
+            votes_on="proposal",
             advance_label=_("Announce the decision"),
         ),
         Stage(
@@ -389,6 +397,12 @@ PROCEDURES: dict[str, Procedure] = {
 }
 
 PROCEDURE_CHOICES = [(p.code, p.name) for p in PROCEDURES.values()]
+
+
+def poll_definition(procedure: Procedure, stage: Stage) -> Stage | None:
+    """The stage whose `PollDefaults` define the polls voted in `stage` (None: it votes none)."""
+    defining = procedure.stage(stage.votes_on) if stage.votes_on else stage
+    return defining if defining.poll is not None else None
 
 
 def get(code: str) -> Procedure:

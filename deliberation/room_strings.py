@@ -138,6 +138,8 @@ ROOM_STRINGS = {
     "poll_secret_option": _("Secret ballot"),
     "poll_hidden_option": _("Hide the results until the vote closes"),
     "poll_open_submit": _("Open the vote"),
+    "poll_notice_items": _("Items of the published notice, voted as announced:"),
+    "poll_open_notice": _("Open the vote: "),
     "poll_opened": _("The vote is open."),
     "poll_close": _("Close the poll and freeze the result"),
     # Presence and quorum

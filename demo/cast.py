@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.db.models import F
 
-from communities.models import Ownership, Position
+from communities.models import Organization, Ownership, PartyMember, Position
 from communities.roles import Title
 from deliberation import services
 from deliberation.models import (
@@ -109,6 +109,18 @@ class Cast:
             Ownership.objects.current()
             .filter(unit__estate=self.estates[estate_name], is_voter=True)
             .values_list("owner_id", flat=True)
+        )
+        return sorted(
+            (u for u in self.users.values() if u.pk in ids), key=lambda user: user.username
+        )
+
+    def party_roll(self):
+        """The party members on the party committee's roll, in username order."""
+        party = next(o for o in self.orgs.values() if o.kind == Organization.Kind.PARTY_COMMITTEE)
+        ids = set(
+            PartyMember.objects.current()
+            .filter(organization=party)
+            .values_list("user_id", flat=True)
         )
         return sorted(
             (u for u in self.users.values() if u.pk in ids), key=lambda user: user.username

@@ -22,7 +22,7 @@ from demo.plan import OLD_ESTATE
 
 def four_deliberations_to_notice(c: Cast, story: Story, *, review_day, decision_day):
     """四议两公开 from the party's proposal to the residents' decision (both polls passed)."""
-    party_secretary, party_member = c["party_secretary"], c["party_member"]
+    party_secretary = c["party_secretary"]
     services.advance(
         party_secretary, story.m, note="党委会研究同意提议，提交社区“两委”联席会议商议。"
     )
@@ -36,7 +36,13 @@ def four_deliberations_to_notice(c: Cast, story: Story, *, review_day, decision_
     poll = services.create_poll(
         party_secretary, story.m, question="党员大会审议：是否同意该方案？", kind="yes_no_abstain"
     )
-    vote(poll, [party_secretary, party_member], lambda i: YES)
+    # The party members' assembly: 29 of the 35 on the roll attend (≥ 2/3), 25 vote for (more
+    # than half of the 35 due to attend), 2 against, 2 abstain.
+    vote(
+        poll,
+        c.party_roll(),
+        lambda i: None if i >= 29 else NO if i in (4, 17) else ABSTAIN if i in (9, 22) else YES,
+    )
     services.close_poll(party_secretary, poll)
     services.advance(party_secretary, story.m)
     story.day(decision_day)

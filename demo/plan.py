@@ -92,6 +92,7 @@ class Person:
     positions: list[tuple[str, str]] = field(default_factory=list)  # (organisation, title)
     units: list[UnitKey] = field(default_factory=list)
     login: bool = False  # a documented demo login, printed in the table
+    party: bool = False  # on the party committee's roll of party members (党员名册)
 
 
 @dataclass
@@ -153,6 +154,8 @@ SECOND_UNIT_OWNERS = (5, 12, 20)  # ...and these own a second unit
 CO_OWNER = 37  # co-owns resident36's unit and casts its vote
 TENANTS = range(38, 43)  # verified residents who rent
 PENDING = range(43, 46)  # asked to join, not yet verified
+PARTY_RESIDENTS = range(8, 39)  # generated residents on the party members' roll
+PARTY_LOGINS = ("party_secretary", "party_member", "rc_director", "rc_member")
 
 
 def _address(key: UnitKey) -> str:
@@ -212,7 +215,12 @@ def build_plan() -> Plan:
         )
     ]
     for username, name, role_zh, role_en, status, positions, owned in DEMO_LOGINS:
-        people.append(Person(username, name, role_zh, role_en, status, "", positions, owned, True))
+        people.append(
+            Person(
+                username, name, role_zh, role_en, status, "", positions, owned, True,
+                party=username in PARTY_LOGINS,
+            )
+        )  # fmt: skip
 
     fixed = {key for person in people for key in person.units}
     free = sorted(key for key, unit in units.items() if not unit["developer_held"])
@@ -257,6 +265,11 @@ def build_plan() -> Plan:
     # representatives.
     for i in range(1, 15):
         residents[i].positions.append(("莲花社区居民议事会", Title.MEMBER))
+
+    # The roll of party members (dozens, as in a Shenzhen community): the party committee's
+    # officers, two residents' committee members, and residents of every kind.
+    for i in PARTY_RESIDENTS:
+        residents[i].party = True
 
     people.extend(residents.values())
 

@@ -147,7 +147,6 @@ MEETING_MESSAGES: dict[str, Spec] = {
             Field("kind", STR, required=False, default="yes_no_abstain"),
             Field("choices", STRINGS, required=False, default=()),
             Field("poll", INT, required=False, arg="poll_id"),
-            Field("law_item", INT, required=False),
             Field("secret", FLAG, required=False, default=False),
             Field("results_hidden", FLAG, required=False, default=False),
         ),

@@ -68,6 +68,7 @@ CAST_POSITIONS = {
     "district_officer": (Kind.DISTRICT_OFFICE, Title.OFFICER),
 }
 CAST = [*CAST_POSITIONS, "resident", "owner", "unverified", "outsider"]
+PARTY_ROLL = ("party_secretary", "resident")
 
 
 def make_cast(admin, community, estate, orgs):
@@ -81,4 +82,7 @@ def make_cast(admin, community, estate, orgs):
         membership = people[name].memberships.get(community=community)
         services.verify_membership(admin, membership)
     services.record_ownership(admin, estate.units.get(number="101"), people["owner"])
+    # The party members' roll (not the committee's officers): the secretary and one resident.
+    for name in PARTY_ROLL:
+        services.add_party_member(admin, orgs[Kind.PARTY_COMMITTEE], people[name])
     return people

@@ -391,7 +391,7 @@ def test_it_needs_a_passed_poll_to_leave_the_review(world):
         services.advance(secretary, matter)
     assert "must have passed" in messages(excinfo)
 
-    yes_poll(world, matter, "party_secretary", ["party_secretary"])
+    yes_poll(world, matter, "party_secretary", ["party_secretary", "resident"])
     assert services.advance(secretary, matter).stage == "decision"
 
 

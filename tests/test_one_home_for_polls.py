@@ -32,7 +32,7 @@ def council_meeting(world):
 def motion(actor, meeting):
     return create_meeting_poll(
         actor, meeting, meeting.items.get(), question="是否同意？", kind="yes_no_abstain",
-        choices=(), secret=False, results_hidden=False, law_item=None,
+        choices=(), secret=False, results_hidden=False,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ PROPOSALS = {
     CONCERN: ("resident", {"procedure": CONCERN, "concern_kind": "enquiry"}),
     CONSULTATION: ("rc_director", {"procedure": CONSULTATION}),
 }
-YES_VOTERS = {"review": ["party_secretary"], "decision": ["resident", "owner"],
+YES_VOTERS = {"review": ["party_secretary", "resident"], "decision": ["resident", "owner"],
               "council_vote": ["council_member"]}  # fmt: skip
 
 
@@ -64,7 +64,7 @@ def _step(browser, world, matter, owners):
     by = ACTOR[(matter.procedure, matter.stage)]
     stage = matter.stage
     if stage in YES_VOTERS:
-        electorate = {"decision": "residents"}.get(stage, "body")
+        electorate = {"decision": "residents", "review": "party"}.get(stage, "body")
         poll = _yes_poll(browser, matter, by, YES_VOTERS[stage], electorate=electorate)
         assert poll.result["passed"]
     elif matter.procedure == OWNERS and stage == "proposal":

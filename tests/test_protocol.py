@@ -139,7 +139,7 @@ def test_a_flag_is_set_only_by_true():
         ("ballot.cast", {"poll": 9, "choice": ["yes", 2]}, "choice"),
         ("ballot.cast", {"choice": "yes"}, "poll"),
         ("poll.open", {"choices": "甲"}, "choices"),
-        ("poll.open", {"law_item": "5"}, "law_item"),
+        ("poll.open", {"poll": "5"}, "poll"),
     ],
 )
 def test_a_missing_or_mistyped_field_is_refused_by_name(type_, body, field):

@@ -63,7 +63,7 @@ ACTOR = {
 
 # Who votes yes in each stage's poll, so that it passes.
 YES_VOTERS = {
-    "review": ["party_secretary"],  # the party committee's members
+    "review": ["party_secretary", "resident"],  # the party members on the roll
     "decision": ["resident", "owner"],  # every verified resident
     "council_vote": ["council_member"],  # the council's members
 }

@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Membership, Organization, Ownership, Position
-from deliberation import access, electorates, meeting_log, order, rules, services
+from deliberation import access, electorates, meeting_log, order, procedures, rules, services
 from deliberation.meetings.floor import next_speaker
 from deliberation.meetings.voting import live_tally, poll_json
 from deliberation.models import Attendance, ChatMessage, Electorate, Meeting, Poll, SpeakerRequest
-from deliberation.services.polls import MEETING_POLLS
 
 Kind = Organization.Kind
 
@@ -71,10 +70,21 @@ def end_open_stays(meeting) -> int:
     )
 
 
+# Whom each kind of meeting counts towards its quorum.
+MEETING_ELECTORATES = {
+    Meeting.Kind.COUNCIL: Electorate.BODY,
+    Meeting.Kind.RESIDENTS: Electorate.RESIDENTS,
+    Meeting.Kind.REPRESENTATIVES: Electorate.RESIDENTS,
+    Meeting.Kind.JOINT: Electorate.ORGANIZATIONS,
+    Meeting.Kind.OWNERS: Electorate.OWNERS,
+    Meeting.Kind.REVIEW: Electorate.RESIDENTS,
+}
+
+
 def electorate_user_ids(meeting):
     """The people the quorum counts, as a query of user ids (None: everyone present counts, as
     when organisations meet). A query, not a set: rooms of thousands count it in the database."""
-    electorate, _rule = MEETING_POLLS[meeting.kind]
+    electorate = MEETING_ELECTORATES[meeting.kind]
     if electorate == Electorate.BODY:
         council = access.body_of_kind(meeting.community, Kind.COUNCIL)
         return Position.objects.current().filter(organization=council).values("user_id")
@@ -161,7 +171,20 @@ def item_json(item) -> dict:
         "matter_url": item.matter.get_absolute_url() if item.matter_id else None,
         "acting_chair": item.acting_chair_id,
         "done": item.ended_at is not None,
+        "notice_polls": notice_polls(item),
     }
+
+
+def notice_polls(item) -> list[dict]:
+    """The items of an owners' notice that the chair may open on this agenda item: the drafted
+    polls of its matter, once its stage opens them (after the notice period)."""
+    matter = item.matter
+    if matter is None or not matter.in_progress:
+        return []
+    if procedures.OPEN_POLL not in matter.stage_spec.actions:
+        return []
+    drafts = matter.polls.filter(status=Poll.Status.DRAFT).order_by("id")
+    return [{"id": p.pk, "question": p.question} for p in drafts]
 
 
 def snapshot(meeting, user) -> dict:

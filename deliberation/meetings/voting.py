@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from deliberation import meeting_log, procedures, services
+from deliberation import meeting_log, services
 from deliberation.meetings.checks import require_chair, require_live
 from deliberation.models import Electorate, Meeting, Poll
-from deliberation.services.polls import create_meeting_poll
+from deliberation.services.polls import create_meeting_poll, put_to_meeting
 
 
 def open_poll(
@@ -21,11 +21,10 @@ def open_poll(
     choices=(),
     secret=False,
     results_hidden=False,
-    law_item=None,
     poll_id=None,
 ) -> Poll:
-    """Open a vote on the current item: the matter's stage poll if it has one, else the
-    meeting's own, decided by the rule for this kind of meeting."""
+    """Hold a vote on the current item: the matter's own stage poll, as its procedure defines it
+    (`services.polls.put_to_meeting`); on an item with no matter, a council meeting's motion."""
     with transaction.atomic():
         meeting = meeting_log.locked(meeting)
         require_chair(actor, meeting)
@@ -33,43 +32,23 @@ def open_poll(
         item = meeting.current_item
         if item is None:
             raise ValidationError(_("There is no current agenda item."))
-        if poll_id is not None:
-            # An agenda poll frozen into a notice (owners' decisions) is opened, not created.
-            poll = Poll.objects.filter(pk=poll_id, matter=item.matter_id).first()
-            if poll is None or item.matter_id is None:
-                raise ValidationError(_("No such poll on this item."))
-            poll = services.open_poll(actor, poll, agenda_item=item)
-        elif item.matter is not None and procedures.CREATE_POLL in item.matter.stage_spec.actions:
-            poll = services.create_poll(
-                actor,
-                item.matter,
-                question=question,
-                kind=kind,
-                choices=choices,
-                secret=secret,
-                results_hidden=results_hidden,
-                law_item=law_item,
-                agenda_item=item,
-            )
+        if item.matter_id is not None:
+            poll = put_to_meeting(
+                actor, item, question=question, kind=kind, choices=choices, secret=secret,
+                results_hidden=results_hidden, poll_id=poll_id,
+            )  # fmt: skip
         else:
             poll = create_meeting_poll(
-                actor,
-                meeting,
-                item,
-                question=question,
-                kind=kind,
-                choices=choices,
-                secret=secret,
-                results_hidden=results_hidden,
-                law_item=law_item,
-            )
+                actor, meeting, item, question=question, kind=kind, choices=choices,
+                secret=secret, results_hidden=results_hidden,
+            )  # fmt: skip
         meeting_log.append(meeting, "poll.opened", poll_json(poll), actor=actor)
     return poll
 
 
 def close_live_poll(meeting, actor, poll) -> Poll:
     """Close a poll of this meeting (the meeting row locked) and tell the room its result."""
-    poll = services.close_poll(actor, poll, system=True)
+    poll = services.close_poll(actor, poll)
     result = {**poll_json(poll), "result": poll.result}
     meeting_log.append(meeting, "poll.closed", result, actor=actor)
     return poll

@@ -22,6 +22,7 @@ class Electorate(models.TextChoices):
     HOUSEHOLDS = "households", _("households (one vote each)")
     OWNERS = "owners", _("owners of the estate")
     BODY = "body", _("members of a body")
+    PARTY = "party", _("party members on the roll")
     ORGANIZATIONS = "organizations", _("one vote per organisation")
 
 
@@ -67,6 +68,10 @@ class Poll(models.Model):
     secret = models.BooleanField(_("secret ballot"), default=False)
     results_hidden = models.BooleanField(_("hide results until close"), default=False)
     allow_change = models.BooleanField(_("voters may change their vote"), default=False)
+    # Announced with the poll (for owners, frozen into the notice): if too few take part, its
+    # actor may extend it once, by this many days. 0: the notice allows no extension.
+    extension_days = models.PositiveSmallIntegerField(_("extension allowed (days)"), default=0)
+    extended_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
     created_by = models.ForeignKey(USER, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

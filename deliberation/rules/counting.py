@@ -65,6 +65,9 @@ RULES: tuple[str, ...] = (
     Rule.COUNCIL,
 )
 OWNERS_RULES = (Rule.OWNERS_ORDINARY, Rule.OWNERS_SPECIAL)
+# The rules under which too few participants make a vote void (domain-rules §§1–2): only such a
+# vote may be extended, where its notice allowed it.
+EXTENDABLE_RULES = (Rule.RESIDENTS_MEETING, *OWNERS_RULES)
 
 YES_OVER_NO = "yes_over_no"
 MAJORITY_OF_MEMBERS = "majority_of_members"

@@ -31,20 +31,24 @@ from deliberation.services.matters import (
 )
 from deliberation.services.notices import mark_notifications_read, remind_overdue
 from deliberation.services.polls import (
-    MEETING_POLLS,
+    MOTION_MEETINGS,
     SPECIAL_ITEMS,
     close_due_polls,
     close_poll,
+    close_poll_when_due,
     create_poll,
+    extend_poll,
     open_poll,
     poll_options,
+    rerun_vote,
+    stage_poll_conforms,
     tally,
 )
 from deliberation.services.receptions import hold_reception, rate_reception
 from deliberation.services.resolutions import post_update, publish_resolution
 
 __all__ = [
-    "MEETING_POLLS",
+    "MOTION_MEETINGS",
     "SPECIAL_ITEMS",
     "advance",
     "answer_escalation",
@@ -53,10 +57,12 @@ __all__ = [
     "cast_ballots",
     "close_due_polls",
     "close_poll",
+    "close_poll_when_due",
     "create_poll",
     "edit_comment",
     "escalate",
     "extend_deadline",
+    "extend_poll",
     "has_voted",
     "hide_comment",
     "hold_reception",
@@ -72,6 +78,8 @@ __all__ = [
     "rate_response",
     "reject",
     "remind_overdue",
+    "rerun_vote",
+    "stage_poll_conforms",
     "state_stance",
     "tally",
     "withdraw",

@@ -26,6 +26,7 @@ from deliberation.services.common import (
     stage_clock,
     stakeholder_ids,
 )
+from deliberation.services.polls import stage_poll_conforms
 from deliberation.text import render_markdown
 
 Kind = Organization.Kind
@@ -171,7 +172,7 @@ def _guard_failures(matter, stage: procedures.Stage, note: str, now) -> list[str
         if polls.filter(status=Poll.Status.OPEN).exists():
             failures.append(_("Close the open poll first."))
         elif not any(
-            (p.result or {}).get("passed")
+            (p.result or {}).get("passed") and stage_poll_conforms(p, matter, stage)
             for p in polls.filter(status=Poll.Status.CLOSED, closed_at__gte=matter.stage_started_at)
         ):
             failures.append(

@@ -3,6 +3,7 @@ opened, closed and counted here and nowhere else. A live meeting runs its votes 
 functions (`deliberation.meetings.voting`)."""
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,10 @@ from deliberation.services.common import (
     clean_text,
     locked_matter,
     publish,
+    record_transition,
+    require_signed_in,
     require_stage_action,
+    stage_clock,
     stakeholder_ids,
 )
 
@@ -35,15 +39,9 @@ Kind = Organization.Kind
 P = procedures
 SPECIAL_ITEMS = {6, 7, 8}  # Art. 278 items decided by the 3/4 special majority
 
-# What each kind of meeting votes by when an agenda item has no matter to take the rule from.
-MEETING_POLLS = {
-    Meeting.Kind.COUNCIL: (Electorate.BODY, rules.Rule.COUNCIL),
-    Meeting.Kind.RESIDENTS: (Electorate.RESIDENTS, rules.Rule.RESIDENTS_MEETING),
-    Meeting.Kind.REPRESENTATIVES: (Electorate.RESIDENTS, rules.Rule.RESIDENTS_MEETING),
-    Meeting.Kind.JOINT: (Electorate.ORGANIZATIONS, rules.Rule.SIMPLE_MAJORITY),
-    Meeting.Kind.OWNERS: (Electorate.OWNERS, rules.Rule.OWNERS_ORDINARY),
-    Meeting.Kind.REVIEW: (Electorate.RESIDENTS, rules.Rule.SIMPLE_MAJORITY),
-}
+# A meeting's own motion (an agenda item with no matter) exists only where the council sits, and
+# is decided by the council rule; residents' and owners' meetings vote only on a matter's poll.
+MOTION_MEETINGS = frozenset({Meeting.Kind.COUNCIL})
 
 
 def _poll_params(community, defaults: procedures.PollDefaults) -> dict:
@@ -72,9 +70,11 @@ def create_poll(
     closes_at=None,
     law_item: int | None = None,
     agenda_item=None,
+    extension_days: int = 0,
 ) -> Poll:
     """Put a question to the stage's electorate under the stage's rule (opened now or later);
-    `agenda_item` when a live meeting puts it."""
+    `agenda_item` when a live meeting puts it. This is the only way a matter gets a poll: the
+    poll is the one the stage's procedure defines (electorate, rule, law item)."""
     with transaction.atomic():
         matter = locked_matter(matter)
         require_stage_action(actor, matter, P.CREATE_POLL)
@@ -97,10 +97,15 @@ def create_poll(
             estate = matter.estate
         else:
             law_item = None
-        if electorate == Electorate.BODY:
+        if electorate in (Electorate.BODY, Electorate.PARTY):
             body = access.body_of_kind(matter.community, defaults.body)
             if body is None:
                 raise ValidationError(_("This community has no such body to vote."))
+        extension_days = int(extension_days or 0)
+        if not 0 <= extension_days <= 30:
+            raise ValidationError(_("An extension may be of 0 to 30 days."))
+        if extension_days and rule not in rules.EXTENDABLE_RULES:
+            raise ValidationError(_("Only a vote that needs enough participants may be extended."))
         now = timezone.now()
         if closes_at is not None and closes_at <= now:
             raise ValidationError(_("The closing time must be in the future."))
@@ -125,6 +130,7 @@ def create_poll(
             allow_change=bool(allow_change),
             closes_at=closes_at,
             agenda_item=agenda_item,
+            extension_days=extension_days,
         )
         if defaults.open_at_once:
             _open(actor, poll, now)
@@ -140,6 +146,9 @@ def _owners_rule(law_item) -> str:
 
 def _insert(actor, options, audit_data: dict, **fields) -> Poll:
     """Write a new poll with its choices, and its audit event: the one place polls are made."""
+    matter = fields.get("matter")
+    if matter is not None and not matter.in_progress:
+        raise ValidationError(_("This matter is closed: it gets no new poll."))
     poll = Poll.objects.create(created_by=actor, **fields)
     Choice.objects.bulk_create(
         [
@@ -195,89 +204,140 @@ def _open(actor, poll: Poll, now):
         publish(poll.matter, "poll", {"poll": poll.pk, "status": "open"})
 
 
+def stage_poll_conforms(poll: Poll, matter: Matter, stage: procedures.Stage) -> bool:
+    """Whether `poll` is the poll the procedure defines for `stage` of `matter`: drafted or put
+    in the defining stage, to its electorate, under its rule (for owners, the rule of its
+    Art. 278 item), of the matter's estate and the body the stage names. The one test of "this
+    stage's poll", asked when a poll is opened and when a passed poll lets the matter advance."""
+    defining = procedures.poll_definition(matter.procedure_spec, stage)
+    if defining is None or poll.matter_id != matter.pk or poll.stage != defining.code:
+        return False
+    defaults = defining.poll
+    if poll.electorate not in defaults.electorates:
+        return False
+    if poll.electorate == Electorate.OWNERS:
+        if poll.estate_id is None or poll.estate_id != matter.estate_id:
+            return False
+        try:
+            expected = _owners_rule(poll.law_item)
+        except ValidationError:
+            return False
+    else:
+        expected = defaults.rule
+    if poll.rule != expected:
+        return False
+    if poll.electorate in (Electorate.BODY, Electorate.PARTY):
+        body = access.body_of_kind(matter.community, defaults.body)
+        return body is not None and poll.body_id == body.pk
+    return True
+
+
 def open_poll(actor, poll: Poll, *, agenda_item=None) -> Poll:
-    """Open an agenda item's poll that was frozen into the notice (owners' decisions); in a live
+    """Open an item of the owners' notice: only a poll drafted into the published notice, on a
+    matter of the same estate, once the notice period has run (the voting stage); in a live
     meeting, on its `agenda_item`."""
     with transaction.atomic():
+        if poll.matter_id is None:
+            raise ValidationError(_("Only a matter's poll is opened this way."))
         matter = locked_matter(poll.matter)
         require_stage_action(actor, matter, P.OPEN_POLL)
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
         if poll.status != Poll.Status.DRAFT:
             raise ValidationError(_("This poll is not waiting to open."))
+        if not stage_poll_conforms(poll, matter, matter.stage_spec):
+            raise ValidationError(_("Only an item of the published notice may be put to the vote."))
         if agenda_item is not None:
+            _require_item_for(agenda_item, matter)
             poll.agenda_item = agenda_item
             poll.save(update_fields=["agenda_item"])
         _open(actor, poll, timezone.now())
     return poll
 
 
+def _require_item_for(item, matter: Matter) -> None:
+    """A meeting votes on a matter only through an agenda item for that matter, and an estate's
+    meeting only on its own estate's matters."""
+    meeting = item.meeting
+    if item.matter_id != matter.pk:
+        raise ValidationError(_("This agenda item is not about that matter."))
+    if meeting.estate_id is not None and meeting.estate_id != matter.estate_id:
+        raise ValidationError(_("This meeting's owners do not vote on another estate's matter."))
+
+
+def put_to_meeting(actor, item, *, question, kind, choices, secret, results_hidden,
+                   poll_id=None) -> Poll:  # fmt: skip
+    """The vote a live meeting holds on an agenda item about a matter: the stage's own poll,
+    created to the stage's definition (`create_poll`) or, for an owners' item of the notice,
+    opened (`open_poll`). Nothing else: a stage with no vote has none in the room either."""
+    matter = item.matter
+    if matter is None:
+        raise ValidationError(_("This agenda item has no matter."))
+    _require_item_for(item, matter)
+    if poll_id is not None:
+        poll = Poll.objects.filter(pk=poll_id, matter=matter).first()
+        if poll is None:
+            raise ValidationError(_("No such poll on this item."))
+        return open_poll(actor, poll, agenda_item=item)
+    stage = matter.stage_spec
+    if matter.in_progress and P.OPEN_POLL in stage.actions:
+        raise ValidationError(_("Choose the item of the published notice to put to the vote."))
+    if (
+        not matter.in_progress
+        or P.CREATE_POLL not in stage.actions
+        or not stage.poll.open_at_once  # the agenda stage drafts the notice; it holds no vote
+    ):
+        raise ValidationError(_("This matter has no vote to hold at its current stage."))
+    return create_poll(
+        actor, matter, question=question, kind=kind, choices=choices, secret=secret,
+        results_hidden=results_hidden, agenda_item=item,
+    )  # fmt: skip
+
+
 def create_meeting_poll(
-    actor, meeting, item, *, question, kind, choices, secret, results_hidden, law_item
+    actor, meeting, item, *, question, kind, choices, secret, results_hidden
 ) -> Poll:
-    """A live meeting's own vote on an agenda item, decided by the rule for this kind of meeting
-    (`MEETING_POLLS`), opened at once; the chair puts it in session. Only for
-    `deliberation.meetings.voting.open_poll`, which holds the meeting's lock and tells the room
-    (`poll.opened`)."""
+    """A council meeting's own motion on an agenda item with no matter, decided by the council
+    rule under the meeting's rules of order, opened at once; the chair puts it in session. Only
+    for `deliberation.meetings.voting.open_poll`, which holds the meeting's lock and tells the
+    room (`poll.opened`)."""
     with transaction.atomic():
         meeting = meeting_log.locked(meeting)  # its status now, not as the caller last read it
         if not access.may_chair(actor, meeting):
             raise PermissionDenied(_("Only the meeting's chair may do that."))
         if meeting.status != Meeting.Status.LIVE or item.meeting_id != meeting.pk:
             raise ValidationError(_("The meeting is not in session."))
-        return _meeting_motion(
-            actor, meeting, item, question=question, kind=kind, choices=choices, secret=secret,
-            results_hidden=results_hidden, law_item=law_item,
-        )  # fmt: skip
-
-
-def _meeting_motion(
-    actor, meeting, item, *, question, kind, choices, secret, results_hidden, law_item
-) -> Poll:
-    question = (question or "").strip()
-    if not question or len(question) > 200:
-        raise ValidationError(_("Write the question (at most 200 characters)."))
-    electorate, rule = MEETING_POLLS[meeting.kind]
-    params = {}
-    body = estate = None
-    settings = meeting.community.settings
-    if rule == rules.Rule.COUNCIL:
+        if item.matter_id is not None:
+            raise ValidationError(_("This agenda item is about a matter: vote on its own poll."))
+        if meeting.kind not in MOTION_MEETINGS:
+            raise ValidationError(_("Only a council meeting votes on a motion without a matter."))
+        question = clean_text(question, _("question"), limit=200)
         rules_ = meeting.rules_of_order
         params = {"quorum": rules_.quorum, "mode": rules_.pass_rule}
         if rules_.pass_rule == rules.MAJORITY_OF_MEMBERS:
-            params["pass"] = rules.setting(settings, "council.pass")
+            params["pass"] = rules.setting(meeting.community.settings, "council.pass")
         body = access.body_of_kind(meeting.community, Kind.COUNCIL)
         if body is None:
             raise ValidationError(_("This community has no deliberation council."))
-    elif meeting.kind == Meeting.Kind.REPRESENTATIVES:
-        params = rules.representatives_meeting_params(settings)
-    elif rule == rules.Rule.RESIDENTS_MEETING:
-        params = rules.residents_meeting_params(settings)
-    elif electorate == Electorate.OWNERS:
-        rule = _owners_rule(law_item)
-        estate = meeting.estate
-    # A live multiple-choice ballot may tick any of the choices.
-    filled = [c for c in choices or () if c and c.strip()]
-    options, max_choices = poll_options(kind, filled, max(len(filled), 1))
-    poll = _insert(
-        actor,
-        options,
-        {"meeting": meeting.pk, "rule": rule, "electorate": electorate},
-        community=meeting.community,
-        matter=item.matter,
-        agenda_item=item,
-        question=question,
-        kind=kind,
-        max_choices=max_choices,
-        electorate=electorate,
-        estate=estate,
-        body=body,
-        rule=rule,
-        params=params,
-        law_item=law_item if estate else None,
-        secret=bool(secret),
-        results_hidden=bool(results_hidden),
-    )
-    _open(actor, poll, timezone.now())
+        # A live multiple-choice ballot may tick any of the choices.
+        filled = [c for c in choices or () if c and c.strip()]
+        options, max_choices = poll_options(kind, filled, max(len(filled), 1))
+        poll = _insert(
+            actor,
+            options,
+            {"meeting": meeting.pk, "rule": rules.Rule.COUNCIL, "electorate": Electorate.BODY},
+            community=meeting.community,
+            agenda_item=item,
+            question=question,
+            kind=kind,
+            max_choices=max_choices,
+            electorate=Electorate.BODY,
+            body=body,
+            rule=rules.Rule.COUNCIL,
+            params=params,
+            secret=bool(secret),
+            results_hidden=bool(results_hidden),
+        )
+        _open(actor, poll, timezone.now())
     return poll
 
 
@@ -321,38 +381,76 @@ def _mix(poll: Poll) -> None:
     SealedBallot.objects.filter(poll=poll).delete()
 
 
-def close_poll(actor, poll: Poll, *, system: bool = False) -> Poll:
-    """Close the poll and freeze its result; no ballot is accepted afterwards."""
+def require_may_close(actor, poll: Poll) -> None:
+    """Closing by a person: `access.may_close_poll`, with the reason when refused."""
+    require_signed_in(actor)
+    if access.may_close_poll(actor, poll):
+        return
+    if poll.matter_id is None:
+        raise PermissionDenied(_("Only the meeting's chair may do that."))
+    require_stage_action(actor, poll.matter, P.CLOSE_POLL)  # raises, saying who may
+    raise PermissionDenied(_("You may not close this poll."))
+
+
+def require_due(poll: Poll, now) -> None:
+    """Closing by the clock (`deliberation_tick`): only once the poll's closing time has come."""
+    if poll.closes_at is None or now < poll.closes_at:
+        raise ValidationError(_("This poll's closing time has not come."))
+
+
+def _lock_poll(poll: Poll) -> Poll:
+    # Lock the poll row only: PostgreSQL refuses FOR UPDATE on the outer join to a nullable
+    # matter.
+    return (
+        Poll.objects.select_for_update(of=("self",))
+        .select_related("matter", "agenda_item__meeting")
+        .get(pk=poll.pk)
+    )
+
+
+def close_poll(actor, poll: Poll) -> Poll:
+    """Close the poll and freeze its result (its actor's close, `require_may_close`)."""
     with transaction.atomic():
-        # Lock the poll row only: PostgreSQL refuses FOR UPDATE on the outer join to a
-        # nullable matter.
-        poll = Poll.objects.select_for_update(of=("self",)).select_related("matter").get(pk=poll.pk)
-        if not system:
-            require_stage_action(actor, poll.matter, P.CLOSE_POLL)
-        if poll.status != Poll.Status.OPEN:
-            raise ValidationError(_("This poll is not open."))
-        if poll.secret:
-            _mix(poll)
-        poll.result = tally(poll)
-        poll.status = Poll.Status.CLOSED
-        poll.closed_at = timezone.now()
-        poll.save(update_fields=["result", "status", "closed_at"])
-        audit.record(
-            actor,
-            "poll.closed",
-            poll,
-            community=poll.community,
-            data={"passed": poll.result["passed"], "quorum": poll.result["quorum_met"]},
+        poll = _lock_poll(poll)
+        require_may_close(actor, poll)
+        return _close(actor, poll, timezone.now())
+
+
+def close_poll_when_due(poll: Poll, now=None) -> Poll:
+    """Close the poll because its closing time has come (the clock's close, `require_due`)."""
+    with transaction.atomic():
+        poll = _lock_poll(poll)
+        now = now or timezone.now()
+        require_due(poll, now)
+        return _close(None, poll, now)
+
+
+def _close(actor, poll: Poll, now) -> Poll:
+    """Freeze the result: no ballot is accepted afterwards."""
+    if poll.status != Poll.Status.OPEN:
+        raise ValidationError(_("This poll is not open."))
+    if poll.secret:
+        _mix(poll)
+    poll.result = tally(poll)
+    poll.status = Poll.Status.CLOSED
+    poll.closed_at = now
+    poll.save(update_fields=["result", "status", "closed_at"])
+    audit.record(
+        actor,
+        "poll.closed",
+        poll,
+        community=poll.community,
+        data={"passed": poll.result["passed"], "quorum": poll.result["quorum_met"]},
+    )
+    if poll.matter is not None:
+        notices.notify(
+            stakeholder_ids(poll.matter),
+            "poll_closed",
+            matter=poll.matter,
+            data={"question": poll.question},
+            exclude=actor,
         )
-        if poll.matter is not None:
-            notices.notify(
-                stakeholder_ids(poll.matter),
-                "poll_closed",
-                matter=poll.matter,
-                data={"question": poll.question},
-                exclude=actor,
-            )
-            publish(poll.matter, "poll", {"poll": poll.pk, "status": "closed"})
+        publish(poll.matter, "poll", {"poll": poll.pk, "status": "closed"})
     return poll
 
 
@@ -362,7 +460,93 @@ def close_due_polls(now=None) -> list[Poll]:
     closed = []
     for poll in Poll.objects.filter(status=Poll.Status.OPEN, closes_at__lte=now):
         try:
-            closed.append(close_poll(None, poll, system=True))
+            closed.append(close_poll_when_due(poll, now))
         except ValidationError:
-            continue  # closed by someone else meanwhile
+            continue  # closed, or extended, by someone else meanwhile
     return closed
+
+
+def extend_poll(actor, poll: Poll) -> Poll:
+    """Extend an open vote that too few have joined, once, by the days its notice allowed: the
+    lawful alternative to letting it close void."""
+    with transaction.atomic():
+        if poll.matter_id is None:
+            raise ValidationError(_("Only a matter's vote may be extended."))
+        matter = locked_matter(poll.matter)
+        require_stage_action(actor, matter, P.EXTEND_POLL)
+        poll = _lock_poll(poll)
+        if poll.status != Poll.Status.OPEN:
+            raise ValidationError(_("This poll is not open."))
+        if not poll.extension_days:
+            raise ValidationError(_("This vote's notice allowed no extension."))
+        if poll.extended_at is not None:
+            raise ValidationError(_("This vote has already been extended once."))
+        if tally(poll)["quorum_met"]:
+            raise ValidationError(_("Enough have taken part: this vote needs no extension."))
+        now = timezone.now()
+        poll.closes_at = max(poll.closes_at or now, now) + timedelta(days=poll.extension_days)
+        poll.extended_at = now
+        poll.save(update_fields=["closes_at", "extended_at"])
+        audit.record(
+            actor, "poll.extended", poll, community=poll.community,
+            data={"days": poll.extension_days, "closes_at": poll.closes_at.isoformat()},
+        )  # fmt: skip
+        notices.notify(
+            stakeholder_ids(matter), "poll_extended", matter=matter,
+            data={"question": poll.question}, exclude=actor,
+        )  # fmt: skip
+        publish(matter, "poll", {"poll": poll.pk, "status": "open"})
+    return poll
+
+
+def rerun_vote(actor, matter: Matter, *, note: str = "") -> Matter:
+    """Put the owners' items whose vote was void (too few took part) to a fresh notice: each is
+    drafted again as it was announced, and the full notice period runs again before voting."""
+    note = (note or "").strip()
+    if len(note) > 10000:
+        raise ValidationError(_("The note is too long (at most 10000 characters)."))
+    with transaction.atomic():
+        matter = locked_matter(matter)
+        acting = require_stage_action(actor, matter, P.RERUN_VOTE)
+        round_polls = matter.polls.filter(closed_at__gte=matter.stage_started_at)
+        if matter.polls.filter(status=Poll.Status.OPEN).exists():
+            raise ValidationError(_("Close the open poll first."))
+        void = [
+            p for p in round_polls.filter(status=Poll.Status.CLOSED).prefetch_related("choices")
+            if not (p.result or {}).get("quorum_met")
+        ]  # fmt: skip
+        if not void:
+            raise ValidationError(
+                _("Only a vote that was void for too few participants is re-run.")
+            )
+        defining = procedures.poll_definition(matter.procedure_spec, matter.stage_spec)
+        for old in void:
+            _insert(
+                actor,
+                [(c.code, c.label) for c in old.choices.all()],
+                {"matter": matter.reference, "rerun_of": old.pk, "rule": old.rule},
+                community=matter.community, matter=matter, stage=defining.code,
+                question=old.question, kind=old.kind, max_choices=old.max_choices,
+                electorate=old.electorate, estate=old.estate, body=old.body, rule=old.rule,
+                params=old.params, law_item=old.law_item, secret=old.secret,
+                results_hidden=old.results_hidden, allow_change=old.allow_change,
+                extension_days=old.extension_days,
+            )  # fmt: skip
+        # The stage after the agenda: the notice, whose full period runs again.
+        notice = matter.procedure_spec.next_stage(defining.code)
+        now = timezone.now()
+        record_transition(matter, actor, "rerun", to_stage=notice.code, note=note, acting=acting)
+        matter.stage = notice.code
+        matter.stage_started_at = now
+        matter.deadline, matter.deadline_is_minimum = stage_clock(matter, notice, now)
+        matter.save(update_fields=["stage", "stage_started_at", "deadline", "deadline_is_minimum"])
+        audit.record(
+            actor, "matter.rerun", matter, community=matter.community,
+            data={"void": [p.pk for p in void], "stage": notice.code},
+        )  # fmt: skip
+        notices.notify(
+            stakeholder_ids(matter), "stage", matter=matter, data={"stage": notice.code},
+            exclude=actor,
+        )  # fmt: skip
+        publish(matter, "changed", {"stage": notice.code})
+    return matter

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -120,8 +121,21 @@ def _do_create_poll(user, matter, data, request):
         allow_change=data["allow_change"],
         closes_at=closes_at,
         law_item=data.get("law_item"),
+        extension_days=data.get("extension_days") or 0,
     )
     return _("The poll was created.")
+
+
+def _do_extend_poll(user, matter, data, request):
+    poll = services.extend_poll(user, _poll_of(matter, data["poll"]))
+    return _("Voting is extended until %(when)s.") % {
+        "when": timezone.localtime(poll.closes_at).strftime("%Y-%m-%d %H:%M")
+    }
+
+
+def _do_rerun_vote(user, matter, data, request):
+    services.rerun_vote(user, matter, note=data.get("note", ""))
+    return _("The void items are on a fresh notice; voting opens when it has run.")
 
 
 def _do_open_poll(user, matter, data, request):
@@ -186,6 +200,8 @@ ACTIONS = {
     "create_poll": (forms.PollForm, _do_create_poll),
     "open_poll": (forms.PollRefForm, _do_open_poll),
     "close_poll": (forms.PollRefForm, _do_close_poll),
+    "extend_poll": (forms.PollRefForm, _do_extend_poll),
+    "rerun_vote": (forms.NoteForm, _do_rerun_vote),
     "vote": (forms.VoteForm, _do_vote),
     "publish_resolution": (forms.ResolutionForm, _do_publish_resolution),
     "post_update": (forms.UpdateForm, _do_post_update),

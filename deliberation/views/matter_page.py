@@ -34,6 +34,7 @@ TRANSITION_LABELS = {
     "withdrawn": gettext_lazy("withdrawn"),
     "merged": gettext_lazy("merged"),
     "extended": gettext_lazy("deadline extended"),
+    "rerun": gettext_lazy("void vote put to a fresh notice"),
     "rated": gettext_lazy("rated by the requester"),
     "resolution": gettext_lazy("resolution published"),
 }
@@ -59,6 +60,8 @@ AUDIT_LABELS = {
     "poll.created": gettext_lazy("poll created"),
     "poll.opened": gettext_lazy("voting opened"),
     "poll.closed": gettext_lazy("poll closed, result frozen"),
+    "poll.extended": gettext_lazy("voting extended, as its notice allowed"),
+    "matter.rerun": gettext_lazy("void vote put to a fresh notice"),
     "resolution.published": gettext_lazy("resolution published"),
     "resolution.updated": gettext_lazy("implementation update published"),
 }
@@ -193,7 +196,11 @@ def _poll_view(request, matter, poll, bound_vote=None):
         "eligible": bool(slots),
         "vote_form": vote_form,
         "reasons": reasons,
-        "may_close": poll.is_open and access.may_act(user, matter, procedures.CLOSE_POLL),
+        "may_close": poll.is_open and access.may_close_poll(user, poll),
+        "may_extend": poll.is_open
+        and poll.extension_days > 0
+        and poll.extended_at is None
+        and access.may_act(user, matter, procedures.EXTEND_POLL),
         "may_open": poll.status == Poll.Status.DRAFT
         and access.may_act(user, matter, procedures.OPEN_POLL),
     }
@@ -308,6 +315,13 @@ def matter_context(request, matter, bound=None):
             action_forms["extend"] = bound.get("extend") or forms.ExtendForm()
         if may(procedures.RATE) and matter.proposer_id == user.pk:
             action_forms["rate"] = bound.get("rate") or forms.RateForm()
+        if may(procedures.RERUN_VOTE) and any(
+            p["poll"].is_closed
+            and p["poll"].closed_at >= matter.stage_started_at
+            and not p["poll"].result.get("quorum_met")
+            for p in poll_views
+        ):
+            action_forms["rerun_vote"] = bound.get("rerun_vote") or forms.NoteForm()
         if may(procedures.CREATE_POLL):
             action_forms["create_poll"] = bound.get("create_poll") or forms.PollForm(stage=stage)
         if may(procedures.PUBLISH_RESOLUTION) and resolution is None:

@@ -21,6 +21,7 @@ from communities.models import (
     Membership,
     Organization,
     Ownership,
+    PartyMember,
     Position,
     Unit,
 )
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             self._ensure_positions(community, orgs, users, plan.people)
             self._ensure_memberships(community, users, plan.people)
             self._ensure_ownerships(community, users, plan)
+            self._ensure_party_roll(orgs, users, plan.people)
             seed_matters(community, users, self.admin)
             seed_meeting(community, users, self.admin)
         if options["verbosity"] >= 1:
@@ -233,6 +235,18 @@ class Command(BaseCommand):
         for key, position in sorted(current.items()):
             if key not in wanted:
                 services.end_position(self.admin, position)
+
+    def _ensure_party_roll(self, orgs, users, people: list[Person]):
+        """The party committee's roll holds exactly the planned party members."""
+        party = next(o for o in orgs.values() if o.kind == Organization.Kind.PARTY_COMMITTEE)
+        current = {m.user_id: m for m in PartyMember.objects.current().filter(organization=party)}
+        wanted = {users[p.username].pk: users[p.username] for p in people if p.party}
+        for user_id, user in sorted(wanted.items()):
+            if user_id not in current:
+                services.add_party_member(self.admin, party, user)
+        for user_id, member in sorted(current.items()):
+            if user_id not in wanted:
+                services.end_party_member(self.admin, member, reason=RESET_REASON)
 
     def _ensure_memberships(self, community, users, people: list[Person]):
         """Each seeded person's membership has the planned status."""

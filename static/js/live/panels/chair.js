@@ -6,7 +6,7 @@ import { you } from "../room-state.js";
 export function createChair(ctx) {
   const { t } = ctx;
   const region = feedback();
-  const view = { pollForm: null, pollFormRegion: null }; // built once, kept while live
+  const view = { pollForm: null, pollFormRegion: null, notice: null, noticeKey: null }; // built once, kept while live
 
   function buildPollForm() {
     const formRegion = feedback();
@@ -69,6 +69,37 @@ export function createChair(ctx) {
     return h("details", { class: "poll-open" }, h("summary", { text: t("poll_open_heading") }), form);
   }
 
+  // An owners' notice is voted item by item as it was published: the chair opens those polls,
+  // never a new one (the server refuses any other).
+  function renderNotice(box, room, live) {
+    const item = room.agenda.find((i) => i.id === room.meeting.current_item);
+    const opened = new Set(room.polls.map((p) => p.id));
+    const drafts = live && item ? (item.notice_polls ?? []).filter((p) => !opened.has(p.id)) : [];
+    const key = drafts.map((p) => p.id).join(",");
+    if (key === view.noticeKey) return;
+    view.noticeKey = key;
+    view.notice ??= h("div", { class: "notice-polls" });
+    if (!box.contains(view.notice)) box.append(view.notice);
+    const region = feedback();
+    rerender(view.notice, () =>
+      drafts.length
+        ? [
+            h("p", { class: "muted small", text: t("poll_notice_items") }),
+            ...drafts.map((poll) =>
+              h("button", {
+                type: "button",
+                class: "button",
+                "data-key": `open-notice-${poll.id}`,
+                text: `${t("poll_open_notice")}${poll.question}`,
+                onclick: (event) => ctx.send("poll.open", { poll: poll.id }, { feedback: region, button: event.currentTarget }),
+              }),
+            ),
+            region,
+          ]
+        : null,
+    );
+  }
+
   function render() {
     const box = ctx.part("chair");
     if (!box || ctx.projector) return;
@@ -105,6 +136,7 @@ export function createChair(ctx) {
       }
       return h("p", { class: "muted", text: t("phase_ended") });
     });
+    renderNotice(box, room, status === "live");
     if (status === "live") {
       view.pollForm ??= buildPollForm();
       if (!box.contains(view.pollForm)) box.append(view.pollForm);
