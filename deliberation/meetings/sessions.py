@@ -107,6 +107,12 @@ def add_agenda_item(actor, meeting, *, title, matter=None, position=None) -> Age
         raise ValidationError(_("Give the agenda item a title of at most 200 characters."))
     if matter is not None and matter.community_id != meeting.community_id:
         raise ValidationError(_("The matter must belong to the meeting's community."))
+    if (
+        matter is not None
+        and matter.estate_id
+        and meeting.estate_id not in (None, matter.estate_id)
+    ):
+        raise ValidationError(_("This meeting's owners do not vote on another estate's matter."))
     if position is None:
         position = (meeting.items.aggregate(n=Max("position"))["n"] or 0) + 1
     with transaction.atomic():
