@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from communities import services as register
 from communities.models import AuditEvent, Organization, Unit
 from deliberation import electorates, sealing, services
-from deliberation.models import Ballot, Poll, SealedBallot, SecretBallot, VoterReceipt
+from deliberation.models import Ballot, Poll, SealedUrn, SecretBallot, VoterReceipt
 from tests.factories import CAST, make_user
 from tests.walks import COUNCIL, FOUR, OWNERS, elapse, fresh, outcome, propose, walk_to
 
@@ -497,7 +497,7 @@ def _names(model) -> set[str]:
 
 def test_it_keeps_nothing_in_common_between_a_secret_ballot_and_its_receipt():
     assert _names(SecretBallot) & _names(VoterReceipt) == {"poll"}
-    assert _names(SealedBallot) & _names(VoterReceipt) == {"poll"}
+    assert _names(SealedUrn) & _names(VoterReceipt) == set()  # keyed by the poll alone
     # The receipt says who took part and for which slot, and nothing about the choice.
     assert _names(VoterReceipt) == {"poll", "voter", "slot"}
     assert VoterReceipt._meta.get_field("voter").related_model is get_user_model()
@@ -505,12 +505,13 @@ def test_it_keeps_nothing_in_common_between_a_secret_ballot_and_its_receipt():
 
 def test_it_keeps_no_time_and_no_voter_on_a_secret_ballot():
     user_model = get_user_model()
-    for model in (SecretBallot, SealedBallot):
+    for model in (SecretBallot, SealedUrn):
         for field in model._meta.get_fields():
             assert not isinstance(field, models.DateField | models.TimeField), field.name
             assert field.related_model is not user_model, field.name
-    assert _names(SecretBallot) == {"poll", "choices", "weight"}
-    assert _names(SealedBallot) == {"poll", "sealed"}
+    # No weight: an owner's area would name them (the area totals are frozen in the result).
+    assert _names(SecretBallot) == {"poll", "choices"}
+    assert _names(SealedUrn) == {"sealed"}
 
 
 CHOICES = ("yes", "no", "abstain")
@@ -521,26 +522,30 @@ def secret_casts(world, decision):
     """30 residents cast a secret ballot one after another, then the poll closes."""
     voters = [verified_resident(world, f"voter{i:02d}") for i in range(30)]
     poll = poll_at(world, decision, secret=True)
+    sealed = []  # the urn as it stood after each ballot
     for i, voter in enumerate(voters):
         services.cast_ballot(voter, poll, [CHOICES[i % 3]])
-    sealed = list(SealedBallot.objects.filter(poll=poll).values_list("sealed", flat=True))
+        sealed.append(SealedUrn.objects.get(poll=poll).sealed)
     services.close_poll(world.cast["rc_director"], poll)
     return poll, sealed
 
 
 def test_it_keeps_open_secret_ballots_sealed(secret_casts):
     poll, sealed = secret_casts
-    assert len(set(sealed)) == 30
+    assert len(set(sealed)) == 30  # a fresh nonce every time
     for token in sealed:
         raw = base64.b64decode(token)
-        assert b'"choices"' not in raw and b'"weight"' not in raw  # ciphertext, not JSON
-    opened = sorted(sealing.unseal(poll.pk, token)["choices"][0] for token in sealed)
+        assert b"yes" not in raw and b"abstain" not in raw  # ciphertext, not JSON
+    # One fixed-size record per ballot, whatever was chosen.
+    assert {len(b) - len(a) for a, b in zip(sealed, sealed[1:], strict=False)} <= {16, 20, 12}
+    entries = sealing.unseal(poll.pk, sealed[-1])
+    opened = sorted(CHOICES[sealing.unpack(e)[0][0]] for e in entries)
     assert opened == sorted(CHOICES[i % 3] for i in range(30))
 
 
 def test_it_unseals_and_shuffles_secret_ballots_at_close(secret_casts):
     poll, _sealed = secret_casts
-    assert not SealedBallot.objects.filter(poll=poll).exists()
+    assert not SealedUrn.objects.filter(poll=poll).exists()
     assert SecretBallot.objects.filter(poll=poll).count() == 30
     poll = fresh_poll(poll)
     assert poll.result["counts"]["yes"]["heads"] == 10
@@ -596,18 +601,16 @@ def test_it_writes_no_choice_and_no_ballot_id_to_the_audit_log(world, decision):
     poll = poll_at(world, decision, secret=True, question="是否同意更换门禁？")
     since = AuditEvent.objects.order_by("-pk").first().pk
     services.cast_ballot(world.cast["resident"], poll, ["abstain"])
-    ballot = SealedBallot.objects.get(poll=poll)
-    assert sealing.unseal(poll.pk, ballot.sealed)["choices"] == ["abstain"]
-    events = list(AuditEvent.objects.filter(pk__gt=since))
-    assert [e.verb for e in events] == ["poll.voted"]
-    for event in events:
-        written = json.dumps(
-            [event.object_id, event.object_repr, event.data, str(event.object_type)],
-            ensure_ascii=False,
-        )
-        assert "abstain" not in written
-        assert str(ballot.pk) not in written
-        assert event.object_type.model_class() is Poll
+    [entry] = sealing.unseal(poll.pk, SealedUrn.objects.get(poll=poll).sealed)
+    assert sealing.unpack(entry)[0] == [2]  # abstain, the third choice
+    # The receipt records that they took part; the audit log adds no time of theirs.
+    assert VoterReceipt.objects.filter(poll=poll, voter=world.cast["resident"]).exists()
+    assert not AuditEvent.objects.filter(pk__gt=since).exists()
+    named = poll_at(world, decision, question="记名表决")
+    services.cast_ballot(world.cast["resident"], named, ["abstain"])
+    [event] = AuditEvent.objects.filter(pk__gt=since, verb="poll.voted")
+    written = json.dumps([event.object_id, event.object_repr, event.data], ensure_ascii=False)
+    assert "abstain" not in written and event.object_type.model_class() is Poll
 
 
 # Everyone at once (the live room's group commit) -------------------------------------------

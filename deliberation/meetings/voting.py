@@ -116,6 +116,8 @@ def live_tally(poll) -> dict:
         "electorate": result["electorate"]["heads"],
         "status": poll.status,
     }
+    if poll.electorate == Electorate.OWNERS:
+        data["turnout_area"] = result["participation"]["area"]
     if poll.is_closed or not poll.results_hidden:
         data["counts"] = {code: cell["heads"] for code, cell in result["counts"].items()}
         if poll.electorate == Electorate.OWNERS:

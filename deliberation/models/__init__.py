@@ -36,7 +36,7 @@ from deliberation.models.polls import (
     Choice,
     Electorate,
     Poll,
-    SealedBallot,
+    SealedUrn,
     SecretBallot,
     VoterReceipt,
     _random_key,  # migration 0001 names it here
@@ -79,7 +79,7 @@ __all__ = [
     "ReceptionRating",
     "ReceptionSession",
     "Resolution",
-    "SealedBallot",
+    "SealedUrn",
     "SecretBallot",
     "SpeakerRequest",
     "Stance",

@@ -5,6 +5,7 @@ without a voter).
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -92,6 +93,11 @@ class Poll(models.Model):
             models.CheckConstraint(
                 condition=~Q(secret=True, allow_change=True), name="poll_secret_no_change"
             ),
+            # A secret poll shows no counts until it closes: per-choice figures that move with
+            # each ballot would tell anyone who saw a person vote what they chose.
+            models.CheckConstraint(
+                condition=~Q(secret=True, results_hidden=False), name="poll_secret_is_hidden"
+            ),
             models.CheckConstraint(
                 condition=Q(status="closed", result__isnull=False)
                 | (~Q(status="closed") & Q(result__isnull=True)),
@@ -101,6 +107,12 @@ class Poll(models.Model):
 
     def __str__(self):
         return self.question
+
+    def clean(self):
+        if self.secret and not self.results_hidden:
+            raise ValidationError(
+                {"results_hidden": _("A secret ballot's results stay hidden until it closes.")}
+            )
 
     @property
     def is_open(self):
@@ -184,24 +196,24 @@ def _random_key() -> int:
     return secrets.randbelow(2**62) + 1
 
 
-class SealedBallot(models.Model):
-    """A secret ballot while its poll is open: ciphertext only (see `deliberation.sealing`)."""
+class SealedUrn(models.Model):
+    """Every secret ballot of an open poll, in one ciphertext rewritten by each cast (see
+    `deliberation.sealing` for why one row, and why fixed-size entries)."""
 
-    id = models.BigAutoField(primary_key=True, default=_random_key, editable=False)
-    poll = models.ForeignKey(Poll, models.PROTECT, related_name="sealed_ballots")
+    poll = models.OneToOneField(Poll, models.PROTECT, primary_key=True, related_name="urn")
     sealed = models.TextField()
 
     def __str__(self):
-        return f"sealed ballot in poll {self.poll_id}"
+        return f"sealed urn of poll {self.poll_id}"
 
 
 class SecretBallot(models.Model):
-    """What was chosen in a secret poll: no voter, no time, no order in common with receipts."""
+    """What was chosen in a secret poll, written shuffled at close: no voter, no time, no weight
+    (the area totals are frozen in the poll's result), no order in common with receipts."""
 
     id = models.BigAutoField(primary_key=True, default=_random_key, editable=False)
     poll = models.ForeignKey(Poll, models.PROTECT, related_name="secret_ballots")
     choices = models.JSONField(default=list)
-    weight = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     def __str__(self):
         return f"secret ballot in poll {self.poll_id}"

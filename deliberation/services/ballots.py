@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from deliberation import electorates, meeting_log, sealing
-from deliberation.models import Ballot, Electorate, Poll, SealedBallot, VoterReceipt
+from deliberation.models import Ballot, Electorate, Poll, SealedUrn, VoterReceipt
 from deliberation.services.common import publish, require_signed_in
 
 
@@ -55,7 +55,8 @@ def cast_ballots(poll: Poll, entries) -> list:
         if poll.status != Poll.Status.OPEN or (poll.closes_at and now >= poll.closes_at):
             closed = ValidationError(_("This poll is not open for voting."))
             return [closed] * len(entries)
-        codes = set(poll.choices.values_list("code", flat=True))
+        positions = {code: i for i, code in enumerate(poll.choices.values_list("code", flat=True))}
+        codes = set(positions)
         all_slots = electorates.slots_many(poll, [(actor, org) for actor, _c, org in entries])
         wanted = sorted({slot for triples in all_slots for slot, _h, _w in triples})
         if poll.secret:
@@ -94,14 +95,10 @@ def cast_ballots(poll: Poll, entries) -> list:
                 taken.update(keys)
                 receipts += [VoterReceipt(poll=poll, voter=actor, slot=key) for key in keys]
                 weight = sum((w for *_x, w in slots), Decimal(0))
-                # Sealed until close: see deliberation/sealing.py for why not a plain row now.
-                sealed.append(
-                    SealedBallot(
-                        poll=poll,
-                        sealed=sealing.seal(poll.pk, {"choices": picked, "weight": str(weight)}),
-                    )
-                )
-                status = "cast"
+                sealed.append(sealing.pack([positions[code] for code in picked], weight))
+                results[index] = {"status": "cast", "slots": len(keys)}
+                # The receipt is the record that they took part: no audit event with its time.
+                continue
             else:
                 mine = {key: existing[key] for key in keys if key in existing}
                 if len(mine) == len(keys) and all(b.choices == picked for b in mine.values()):
@@ -136,13 +133,26 @@ def cast_ballots(poll: Poll, entries) -> list:
             changed.values(), ["choices", "voter", "cast_at"], batch_size=500
         )
         VoterReceipt.objects.bulk_create(receipts, batch_size=500)
-        SealedBallot.objects.bulk_create(sealed, batch_size=500)
+        if sealed:
+            store_sealed(poll, sealed)
         audit.record_many(audits)
-        if audits and poll.matter is not None:
+        if (audits or sealed) and poll.matter is not None:
             publish(poll.matter, "ballot", {"poll": poll.pk})
-        if audits:
+        if audits or sealed:
             meeting_log.tally_changed(poll)
     return results
+
+
+def store_sealed(poll: Poll, entries: list[bytes]) -> None:
+    """Put new secret ballots in the poll's urn, each at a random place, and seal it again (the
+    caller holds the poll's row lock, so casts take turns). See deliberation/sealing.py."""
+    urn = SealedUrn.objects.filter(poll=poll).first()
+    held = sealing.unseal(poll.pk, urn.sealed) if urn is not None else []
+    token = sealing.seal(poll.pk, sealing.mix_in(held, entries))
+    if urn is None:
+        SealedUrn.objects.create(poll=poll, sealed=token)
+    else:
+        SealedUrn.objects.filter(poll=poll).update(sealed=token)
 
 
 def has_voted(user, poll: Poll) -> bool:

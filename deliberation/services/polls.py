@@ -2,6 +2,7 @@
 opened, closed and counted here and nowhere else. A live meeting runs its votes through these
 functions (`deliberation.meetings.voting`)."""
 
+import json
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -21,7 +22,7 @@ from deliberation.models import (
     Matter,
     Meeting,
     Poll,
-    SealedBallot,
+    SealedUrn,
     SecretBallot,
 )
 from deliberation.services.common import (
@@ -126,7 +127,7 @@ def create_poll(
             params=_poll_params(matter.community, defaults),
             law_item=law_item,
             secret=bool(secret),
-            results_hidden=bool(results_hidden),
+            results_hidden=bool(results_hidden or secret),  # a secret poll is always hidden
             allow_change=bool(allow_change),
             closes_at=closes_at,
             agenda_item=agenda_item,
@@ -335,30 +336,29 @@ def create_meeting_poll(
             rule=rules.Rule.COUNCIL,
             params=params,
             secret=bool(secret),
-            results_hidden=bool(results_hidden),
+            results_hidden=bool(results_hidden or secret),  # a secret poll is always hidden
         )
         _open(actor, poll, timezone.now())
     return poll
 
 
 def tally(poll: Poll) -> dict:
-    """The rule's verdict on the poll's ballots as they stand (the frozen result once closed)."""
-    codes = list(poll.choices.values_list("code", flat=True))
+    """The rule's verdict on the poll's ballots as they stand; once closed, the recount (for a
+    secret poll, `recount_secret`). Channels show per-choice figures only where the poll's
+    results are not hidden, or once it has closed."""
     if poll.secret:
-        contents = [
-            {"choices": sb.choices, "weight": sb.weight} for sb in poll.secret_ballots.all()
-        ]
-        contents += [sealing.unseal(poll.pk, sb.sealed) for sb in poll.sealed_ballots.all()]
-        votes = [
-            rules.Vote(
-                head=f"secret:{i}", choices=frozenset(c["choices"]), area=Decimal(c["weight"])
-            )
-            for i, c in enumerate(contents)
-        ]
+        if poll.is_closed:
+            return recount_secret(poll)
+        votes = _sealed_votes(poll)
     else:
         votes = rules.group_unit_ballots(
             (b.head, b.weight, frozenset(b.choices)) for b in poll.ballots.all()
         )
+    return _evaluate(poll, votes)
+
+
+def _evaluate(poll: Poll, votes) -> dict:
+    codes = list(poll.choices.values_list("code", flat=True))
     heads = poll.electorate_heads
     area = poll.electorate_area
     if heads is None:
@@ -368,17 +368,49 @@ def tally(poll: Poll) -> dict:
     return rules.evaluate(poll.rule, poll.kind, codes, votes, electorate, poll.params or None)
 
 
-def _mix(poll: Poll) -> None:
-    """Unseal a closing poll's secret ballots and store them shuffled, in one transaction."""
-    contents = [sealing.unseal(poll.pk, sb.sealed) for sb in poll.sealed_ballots.all()]
-    secrets.SystemRandom().shuffle(contents)
-    SecretBallot.objects.bulk_create(
-        [
-            SecretBallot(poll=poll, choices=c["choices"], weight=Decimal(c["weight"]))
-            for c in contents
-        ]
-    )
-    SealedBallot.objects.filter(poll=poll).delete()
+def _sealed_votes(poll: Poll) -> list:
+    """The ballots in an open secret poll's urn, as votes (one head each, with its area)."""
+    urn = SealedUrn.objects.filter(poll=poll).first()
+    if urn is None:
+        return []
+    codes = list(poll.choices.values_list("code", flat=True))
+    votes = []
+    for i, entry in enumerate(sealing.unseal(poll.pk, urn.sealed)):
+        positions, weight = sealing.unpack(entry)
+        picked = frozenset(codes[p] for p in positions)
+        votes.append(rules.Vote(head=f"secret:{i}", choices=picked, area=weight))
+    return votes
+
+
+def recount_secret(poll: Poll) -> dict:
+    """What a closed secret poll's stored ballots still prove: every headcount, recounted from
+    the `SecretBallot` rows; the area totals are the ones frozen at close, because no row keeps
+    a ballot's weight (a unit's area would name its owner: docs/secrecy.md). A recount that
+    differs from the result shows the ballots were changed after the close."""
+    result = json.loads(json.dumps(poll.result))
+    votes = [
+        rules.Vote(head=f"secret:{i}", choices=frozenset(b.choices), area=Decimal(0))
+        for i, b in enumerate(poll.secret_ballots.all())
+    ]
+    heads_only = _evaluate(poll, votes)
+    for code, cell in heads_only["counts"].items():
+        result["counts"].setdefault(code, {})["heads"] = cell["heads"]
+    result["participation"]["heads"] = heads_only["participation"]["heads"]
+    if poll.electorate != Electorate.OWNERS:
+        return heads_only  # one person, one vote: the ballots alone decide
+    return result
+
+
+def _close_secret(poll: Poll) -> dict:
+    """Open the urn in the closing transaction: count it (heads and area), freeze the result,
+    write the choices shuffled with no weight, and delete the urn."""
+    votes = _sealed_votes(poll)
+    result = _evaluate(poll, votes)
+    choices = [sorted(vote.choices) for vote in votes]
+    secrets.SystemRandom().shuffle(choices)
+    SecretBallot.objects.bulk_create([SecretBallot(poll=poll, choices=c) for c in choices])
+    SealedUrn.objects.filter(poll=poll).delete()
+    return result
 
 
 def require_may_close(actor, poll: Poll) -> None:
@@ -429,9 +461,7 @@ def _close(actor, poll: Poll, now) -> Poll:
     """Freeze the result: no ballot is accepted afterwards."""
     if poll.status != Poll.Status.OPEN:
         raise ValidationError(_("This poll is not open."))
-    if poll.secret:
-        _mix(poll)
-    poll.result = tally(poll)
+    poll.result = _close_secret(poll) if poll.secret else tally(poll)
     poll.status = Poll.Status.CLOSED
     poll.closed_at = now
     poll.save(update_fields=["result", "status", "closed_at"])
