@@ -1,10 +1,9 @@
 """Server-rendered SVG bar charts: no JavaScript, no libraries, exact arithmetic.
 
 Each bar is a ``<g class="bar" data-key="...">`` so a live module can find and update it in
-place. Colours come from CSS classes; a small ``<style>`` inside the SVG supplies defaults
-through custom properties (``--chart-fill`` and friends) so a chart looks right without page
-CSS and a page can restyle it without touching this module. Note that a ``<style>`` element in
-inline SVG applies to the whole document, so its rules are scoped under ``.bar-chart``.
+place. Colours come from CSS classes only, styled in static/css/gongzhi.css (``.bar-chart``,
+with custom properties such as ``--chart-fill`` to restyle them): the Content-Security-Policy
+allows no inline style, so the SVG carries no ``<style>`` element and no style attribute.
 """
 
 import re
@@ -25,16 +24,6 @@ TRACK_HEIGHT = 14
 HEADER_WITH_TOTAL = 24
 HEADER_PLAIN = 4
 BOTTOM_PAD = 4
-
-STYLE = (
-    ".bar-chart text{font:13px system-ui,sans-serif;fill:var(--chart-text,#222)}"
-    ".bar-chart .bar-value,.bar-chart .bar-total{fill:var(--chart-muted,#555)}"
-    ".bar-chart .bar-track{fill:var(--chart-track,#eee)}"
-    ".bar-chart .bar-fill{fill:var(--chart-fill,#7f8c8d)}"
-    ".bar-chart .bar-fill--highlight{fill:var(--chart-highlight,#c0392b)}"
-    ".bar-chart .bar-threshold{stroke:var(--chart-threshold,#222);stroke-width:2;"
-    "stroke-dasharray:3 2}"
-)
 
 # Characters XML 1.0 forbids even as character references; replaced so the SVG always parses.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -125,7 +114,6 @@ def bar_chart(
         f'viewBox="0 0 {width} {height}">',
         f'<title id="{title_id}">{_text(title)}</title>',
         f'<desc id="{desc_id}">{_text("; ".join(str(d) for d in descriptions))}</desc>',
-        f"<style>{STYLE}</style>",
     ]
     if total_label:
         parts.append(f'<text class="bar-total" x="0" y="14">{_text(total_label)}</text>')

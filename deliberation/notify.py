@@ -1,7 +1,10 @@
 """In-app notifications and their e-mail copies, worded in the reader's language at read time."""
 
+import logging
+import unicodedata
+
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -9,6 +12,11 @@ from django.utils.translation import gettext_noop
 
 from communities.models import Position
 from deliberation.models import Notification
+
+log = logging.getLogger(__name__)
+
+# A subject is one line; past this length it is cut (a title may be long, a subject need not be).
+SUBJECT_MAX_CHARS = 150
 
 # kind -> message template; data keys fill it. Marked here, translated when shown.
 TEMPLATES = {
@@ -84,7 +92,19 @@ def notify(user_ids, kind: str, *, matter=None, data=None, exclude=None) -> int:
     return len(rows)
 
 
+def subject_line(text: str, limit: int = SUBJECT_MAX_CHARS) -> str:
+    """`text` as a mail subject: line breaks and control characters become spaces, runs of
+    space one, and a long text is cut with an ellipsis (a header with a newline is refused)."""
+    spaced = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+    )
+    line = " ".join(spaced.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def _email(rows) -> None:
+    """One e-mail per notification, each sent on its own: one that fails is logged and the
+    others still go. The notice itself is already stored in the app."""
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.filter(pk__in=[r.recipient_id for r in rows]).exclude(email="")
@@ -94,9 +114,36 @@ def _email(rows) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject_prefix = _("Gongzhi")
         messages = [
-            (f"[{subject_prefix}] {message(row)}", message(row), None, [emails[row.recipient_id]])
+            (
+                row,
+                EmailMessage(
+                    subject_line(f"[{subject_prefix}] {message(row)}"),
+                    message(row),
+                    to=[emails[row.recipient_id]],
+                ),
+            )
             for row in rows
             if row.recipient_id in emails
         ]
-    # The notice is already stored in the app; a mail server outage must not break the action.
-    send_mass_mail(messages, fail_silently=True)
+    try:
+        connection = get_connection()
+        connection.open()
+    except Exception:
+        # A mail server outage must not break the action that notified.
+        log.exception(
+            "Notification e-mail: could not reach the mail server; %d not sent.", len(messages)
+        )
+        return
+    try:
+        for row, email in messages:
+            try:
+                connection.send_messages([email])
+            except Exception:
+                log.exception(
+                    "Notification e-mail %s to user %s was not sent.", row.pk, row.recipient_id
+                )
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            log.exception("Notification e-mail: closing the connection failed.")

@@ -127,6 +127,27 @@ def test_it_lets_only_the_residents_committee_touch_the_minutes(client, world, m
     assert Minutes.objects.get(meeting=meeting).status == Minutes.Status.DRAFT
 
 
+@pytest.mark.parametrize("action", ["save", "publish"])
+def test_it_refuses_minutes_never_generated_with_a_message_and_keeps_the_text(
+    client, world, meeting, action
+):
+    """The meeting is still live, so nothing has drafted its minutes yet: saving or publishing
+    them is refused in words, with the text as typed still in the editor."""
+    url = reverse("deliberation:meeting_minutes", args=[meeting.pk])
+    client.force_login(world.cast["rc_director"])
+    typed = "会议纪要：与会者同意成立协调小组。"
+    response = client.post(url, {"action": action, "text": typed})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "还没有会议纪要" in page and "message--error" in page
+    assert typed in page and 'name="text"' in page
+    assert not Minutes.objects.filter(meeting=meeting).exists()
+    # Once drafted, the same text saves.
+    assert client.post(url, {"action": "generate"}).status_code == 302
+    assert client.post(url, {"action": "save", "text": typed}).status_code == 302
+    assert Minutes.objects.get(meeting=meeting).text == typed
+
+
 def test_it_records_speech_durations_in_the_minutes(world, meeting):
     chair, member = world.cast["party_secretary"], world.cast["council_member"]
     meetings.raise_hand(member, meeting, "con")

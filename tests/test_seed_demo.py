@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
@@ -153,7 +154,9 @@ def test_it_gives_the_same_data_when_run_twice(seeded):
 
 def test_it_lets_every_demo_login_sign_in(seeded):
     for username in [*LOGINS, "resident01", "resident45"]:
-        assert authenticate(username=username, password=PASSWORD) is not None, username
+        # With a request, as the login form asks: sign-in throttling (django-axes) needs one.
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password=PASSWORD) is not None, username
     assert User.objects.get(username="admin").is_superuser
     assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
 

@@ -21,7 +21,7 @@ VARIABLES = [
     "DATABASE_URL", "REDIS_URL", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_HSTS_SECONDS",
     "DJANGO_HSTS_PRELOAD", "DJANGO_BEHIND_TLS_PROXY", "SQLITE_BUSY_TIMEOUT",
     "WEBSOCKET_MAX_FRAME_BYTES", "DJANGO_EMAIL_BACKEND", "EMAIL_PORT", "DATABASE_POOL_SIZE",
-    "DATABASE_CONN_MAX_AGE",
+    "DATABASE_CONN_MAX_AGE", "LOGIN_FAILURE_LIMIT", "LOGIN_COOLOFF_MINUTES",
 ]  # fmt: skip
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -233,3 +233,17 @@ def test_it_prints_notification_emails_unless_told_otherwise(load):
     smtp = "django.core.mail.backends.smtp.EmailBackend"
     configured = load(**PRODUCTION, DJANGO_EMAIL_BACKEND=smtp, EMAIL_PORT="587")
     assert (configured["EMAIL_BACKEND"], configured["EMAIL_PORT"]) == (smtp, 587)
+
+
+def test_it_throttles_sign_in_by_default_and_as_told(load):
+    from datetime import timedelta
+
+    default = load(**PRODUCTION)
+    assert default["AXES_FAILURE_LIMIT"] == 5
+    assert default["AXES_COOLOFF_TIME"] == timedelta(minutes=15)
+    told = load(**PRODUCTION, LOGIN_FAILURE_LIMIT="10", LOGIN_COOLOFF_MINUTES="60")
+    assert (told["AXES_FAILURE_LIMIT"], told["AXES_COOLOFF_TIME"]) == (10, timedelta(hours=1))
+    with pytest.raises(ImproperlyConfigured, match="LOGIN_COOLOFF_MINUTES"):
+        load(**PRODUCTION, LOGIN_COOLOFF_MINUTES="0")
+    with pytest.raises(ImproperlyConfigured, match="LOGIN_FAILURE_LIMIT"):
+        load(**PRODUCTION, LOGIN_FAILURE_LIMIT="five")

@@ -120,6 +120,16 @@ def _require_minutes_editor(actor, meeting):
         raise PermissionDenied(_("Only the residents' committee edits and publishes minutes."))
 
 
+def _locked_minutes(meeting) -> Minutes:
+    """The meeting's minutes, locked for a change; a clear refusal when none were generated."""
+    minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+    if minutes is None:
+        raise ValidationError(
+            _("There are no minutes yet: generate the draft from the meeting's log first.")
+        )
+    return minutes
+
+
 def edit_minutes(actor, meeting, *, text: str) -> Minutes:
     """The residents' committee edits the draft minutes."""
     _require_minutes_editor(actor, meeting)
@@ -128,7 +138,7 @@ def edit_minutes(actor, meeting, *, text: str) -> Minutes:
         raise ValidationError(_("The minutes must have some text (at most 50000 characters)."))
     render_markdown(text[:20000])
     with transaction.atomic():
-        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        minutes = _locked_minutes(meeting)
         if minutes.status == Minutes.Status.PUBLISHED:
             raise ValidationError(_("Published minutes cannot be changed."))
         minutes.text, minutes.edited_by, minutes.edited_at = text, actor, timezone.now()
@@ -141,7 +151,7 @@ def publish_minutes(actor, meeting) -> Minutes:
     """Publish the minutes; from now on they are fixed."""
     _require_minutes_editor(actor, meeting)
     with transaction.atomic():
-        minutes = Minutes.objects.select_for_update().get(meeting=meeting)
+        minutes = _locked_minutes(meeting)
         if minutes.status == Minutes.Status.PUBLISHED:
             raise ValidationError(_("The minutes are already published."))
         minutes.status, minutes.published_by = Minutes.Status.PUBLISHED, actor

@@ -139,6 +139,8 @@ def meeting_minutes(request, pk):
             except (PermissionDenied, ValidationError) as error:
                 messages.error(request, error_text(error))
                 status = 400
+                if form is None and request.POST.get("text"):
+                    form = forms.MinutesForm(request.POST)  # what was typed is shown again
         elif minutes is not None and minutes.status == Minutes.Status.DRAFT:
             form = forms.MinutesForm(initial={"text": minutes.text})
     elif request.method == "POST":

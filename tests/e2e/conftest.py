@@ -8,6 +8,9 @@
 - Each test's steps are photographed (`shots.step(...)`) into test-artifacts/e2e/<test>/; the
   pictures are kept when the test fails, with one more of every open page at the failure, and
   thrown away when it passes.
+- The servers send their Content-Security-Policy as in production, and every page opened
+  through `browse` reports each violation of it (a `securitypolicyviolation` event, or the
+  console's "Content Security Policy" error): any violation fails the test at teardown.
 """
 
 import os
@@ -29,6 +32,7 @@ from tests.conftest import REQUIRED_BACKENDS, World
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path(os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PATH = "/__e2e__/axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -211,12 +215,42 @@ def session_cookie(user) -> str:
     return call(login)
 
 
+# Runs in every page of a context before the page's own scripts; the binding is Playwright's
+# and, like this script, not subject to the page's policy.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__gongzhiCspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    sample: event.sample,
+    where: `${event.sourceFile || event.documentURI}:${event.lineNumber}`,
+  });
+}, true);
+"""
+
+
 class Browse:
-    """Browser contexts, one per person, each optionally signed in, all closed at the end."""
+    """Browser contexts, one per person, each optionally signed in, all closed at the end.
+
+    `csp_violations` collects every Content-Security-Policy violation in any of their pages;
+    `finish` fails the test if there is one."""
 
     def __init__(self, browser, site, shots):
         self.browser, self.site, self.shots = browser, site, shots
         self.contexts = []
+        self.csp_violations: list[str] = []
+
+    def _watch_policy(self, context, name: str) -> None:
+        def reported(source, violation):
+            self.csp_violations.append(f"{name}: {violation}")
+
+        def console(message):
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{name}, console: {message.text}")
+
+        context.expose_binding("__gongzhiCspViolation", reported)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", console)
 
     def page(self, name: str, user=None, *, viewport=None, locale="zh-CN", index: int = 0):
         context = self.browser.new_context(
@@ -228,6 +262,7 @@ class Browse:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS * 2)
+        self._watch_policy(context, name)
         if user is not None:
             context.add_cookies(
                 [{"name": "sessionid", "value": session_cookie(user), "url": self.site.url("/")}]
@@ -240,10 +275,16 @@ class Browse:
         return page
 
     def finish(self, node) -> None:
-        """At a test's end: photograph every page if it failed, then close them all."""
+        """At a test's end: photograph every page if it failed, then close them all; fail if
+        any page broke the Content-Security-Policy."""
         if _failed(node):
             self.shots.step("failure")
         self.close()
+        if self.csp_violations:
+            pytest.fail(
+                "Content-Security-Policy violations:\n  " + "\n  ".join(self.csp_violations),
+                pytrace=False,
+            )
 
     def close(self):
         for context in self.contexts:
@@ -267,7 +308,11 @@ def run_axe(page) -> list[dict]:
             pytest.fail(f"this run requires the accessibility checks, but {AXE} is missing")
         pytest.skip(f"{AXE} is missing (make test runs npm ci when npm is installed)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        # Loaded from the page's own origin (served here, never by the app), as the policy
+        # allows; an inline <script> would be refused.
+        url = page.evaluate("location.origin") + AXE_PATH
+        page.route(url, lambda route: route.fulfill(path=AXE, content_type="text/javascript"))
+        page.add_script_tag(url=url)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {
