@@ -31,11 +31,21 @@ def body_of_kind(community, kind: str) -> Organization | None:
 
 
 def owners_committee(matter) -> Organization | None:
+    """The owners' committee of the matter's estate (at most one per estate).
+
+    All of the community's are read at once and remembered on the community instance, as
+    `body_of_kind` does, so a ledger or CSV of many owners' matters asks once.
+    """
     if matter.estate_id is None:
         return None
-    return Organization.objects.filter(
-        estate_id=matter.estate_id, kind=Kind.OWNERS_COMMITTEE
-    ).first()
+    community = matter.community
+    cache = community.__dict__.get("_owners_committees")
+    if cache is None:
+        cache = community.__dict__["_owners_committees"] = {
+            org.estate_id: org
+            for org in Organization.objects.filter(community=community, kind=Kind.OWNERS_COMMITTEE)
+        }
+    return cache.get(matter.estate_id)
 
 
 def actor_organization(matter, actor: procedures.Actor) -> Organization | None:

@@ -11,7 +11,7 @@ from communities import audit
 from deliberation import access, order
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.services.common import require_signed_in
-from deliberation.text import render_markdown
+from deliberation.text import MAX_MARKDOWN_CHARS, render_markdown
 
 
 def _side_label(side: str) -> str:
@@ -98,6 +98,12 @@ def _minutes_text(meeting) -> str:
     return "\n".join(str(line) for line in lines) + "\n"
 
 
+def _html(text: str) -> str:
+    """The minutes as safe HTML, rendered once when the text is written (the page shows the
+    first MAX_MARKDOWN_CHARS characters rendered; the Markdown download has all of it)."""
+    return render_markdown(text[:MAX_MARKDOWN_CHARS])
+
+
 def generate_minutes(actor, meeting) -> Minutes:
     """(Re)generate the draft minutes from the log; a published text is never overwritten."""
     with transaction.atomic():
@@ -106,10 +112,11 @@ def generate_minutes(actor, meeting) -> Minutes:
             return minutes
         text = _minutes_text(meeting)
         if minutes is None:
-            minutes = Minutes.objects.create(meeting=meeting, text=text)
+            minutes = Minutes.objects.create(meeting=meeting, text=text, text_html=_html(text))
         elif minutes.edited_at is None:
-            minutes.text, minutes.generated_at = text, timezone.now()
-            minutes.save(update_fields=["text", "generated_at"])
+            minutes.text, minutes.text_html = text, _html(text)
+            minutes.generated_at = timezone.now()
+            minutes.save(update_fields=["text", "text_html", "generated_at"])
         audit.record(actor, "minutes.generated", minutes, community=meeting.community)
     return minutes
 
@@ -126,13 +133,14 @@ def edit_minutes(actor, meeting, *, text: str) -> Minutes:
     text = (text or "").strip()
     if not text or len(text) > 50000:
         raise ValidationError(_("The minutes must have some text (at most 50000 characters)."))
-    render_markdown(text[:20000])
+    text_html = _html(text)
     with transaction.atomic():
         minutes = Minutes.objects.select_for_update().get(meeting=meeting)
         if minutes.status == Minutes.Status.PUBLISHED:
             raise ValidationError(_("Published minutes cannot be changed."))
-        minutes.text, minutes.edited_by, minutes.edited_at = text, actor, timezone.now()
-        minutes.save(update_fields=["text", "edited_by", "edited_at"])
+        minutes.text, minutes.text_html = text, text_html
+        minutes.edited_by, minutes.edited_at = actor, timezone.now()
+        minutes.save(update_fields=["text", "text_html", "edited_by", "edited_at"])
         audit.record(actor, "minutes.edited", minutes, community=meeting.community)
     return minutes
 

@@ -24,7 +24,6 @@ from deliberation.models import (
     Resolution,
     Stance,
 )
-from deliberation.text import render_markdown
 
 TRANSITION_LABELS = {
     "proposed": gettext_lazy("proposed"),
@@ -352,7 +351,8 @@ def matter_context(request, matter, bound=None):
         "deadline_overdue": deadline_overdue,
         "overdue": access.is_overdue(matter),
         "transitions": transitions,
-        "body_html": mark_safe(render_markdown(matter.body)),  # noqa: S308 - sanitised by nh3
+        # Rendered and sanitised by nh3 when written (services.propose_matter).
+        "body_html": mark_safe(matter.body_html),  # noqa: S308
         "stakeholders": [
             {"organization": o, "stance": current_stances.get(o.pk)} for o in stakeholders
         ],

@@ -14,7 +14,6 @@ from deliberation import access, forms
 from deliberation import meetings as meeting_services
 from deliberation.models import Matter, Meeting, Minutes
 from deliberation.room_strings import ROOM_STRINGS
-from deliberation.text import render_markdown
 from deliberation.views.common import error_text
 
 
@@ -143,7 +142,8 @@ def meeting_minutes(request, pk):
             form = forms.MinutesForm(initial={"text": minutes.text})
     elif request.method == "POST":
         raise PermissionDenied
-    html = mark_safe(render_markdown(minutes.text[:20000])) if minutes else ""  # noqa: S308
+    # Rendered and sanitised by nh3 when written (meetings.minutes).
+    html = mark_safe(minutes.text_html) if minutes else ""  # noqa: S308
     return render(
         request,
         "deliberation/meeting_minutes.html",
