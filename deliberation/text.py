@@ -207,3 +207,23 @@ def excerpt_of_html(fragment: str, length: int = 140) -> str:
     if len(plain) <= length:
         return plain
     return plain[: length - 1].rstrip() + "…"
+
+
+# Markdown's own backslash escapes (tables add "|"); the rest become entities: "&" and "<"
+# (autolinks, entities) and "~" (strikethrough), which a backslash does not escape.
+_LITERAL_ESCAPES = frozenset("\\`*_{}[]()>#+-.!|")
+_LITERAL_ENTITIES = {"&": "&amp;", "<": "&lt;", "~": "&#126;"}
+
+
+def markdown_literal(text) -> str:
+    """Plain text (a name, a title, a question) made inert inside generated Markdown: it shows as
+    typed, on one line, and makes no link, image, emphasis, heading, list or table."""
+    out = []
+    for char in _WHITESPACE.sub(" ", str(text)).strip():
+        if char in _LITERAL_ENTITIES:
+            out.append(_LITERAL_ENTITIES[char])
+        elif char in _LITERAL_ESCAPES:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)

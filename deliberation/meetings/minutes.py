@@ -11,7 +11,7 @@ from communities import audit
 from deliberation import access, order
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.services.common import require_signed_in
-from deliberation.text import MAX_MARKDOWN_CHARS, render_markdown
+from deliberation.text import MAX_MARKDOWN_CHARS, markdown_literal, render_markdown
 
 
 def _side_label(side: str) -> str:
@@ -21,27 +21,32 @@ def _side_label(side: str) -> str:
 
 
 def _minutes_text(meeting) -> str:
-    """会议纪要 in Markdown, from the event log and the attendance register."""
+    """会议纪要 in Markdown, from the event log and the attendance register.
+
+    Everything people typed (names, titles, the place, questions, choices) goes in through
+    `markdown_literal`, so it reads as typed and makes no link or image.
+    """
     meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
-    lines = [f"# {meeting.title}", ""]
+    md = markdown_literal
+    lines = [f"# {md(meeting.title)}", ""]
     lines.append(
         _("%(kind)s · chaired by %(chair)s · %(date)s")
         % {
             "kind": meeting.get_kind_display(),
-            "chair": meeting.chair,
+            "chair": md(meeting.chair),
             "date": timezone.localtime(meeting.started_at or meeting.scheduled_at).strftime(
                 "%Y-%m-%d %H:%M"
             ),
         }
     )
     if meeting.place:
-        lines.append(_("Place: %(place)s") % {"place": meeting.place})
+        lines.append(_("Place: %(place)s") % {"place": md(meeting.place)})
     lines += ["", "## " + _("Attendance"), ""]
     stays = Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
     for stay in stays:
         left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
         lines.append(
-            f"- {stay.user} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
+            f"- {md(stay.user)} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
         )
     if not stays:
         lines.append(_("No attendance was recorded."))
@@ -54,7 +59,7 @@ def _minutes_text(meeting) -> str:
 
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
     for item in meeting.items.select_related("matter").order_by("position", "id"):
-        lines += ["", f"## {item.title}"]
+        lines += ["", f"## {md(item.title)}"]
         if item.matter_id:
             lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
         item_speakers = [
@@ -71,7 +76,7 @@ def _minutes_text(meeting) -> str:
                 lines.append(
                     _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
                     % {
-                        "name": names.get(user_id, user_id),
+                        "name": md(names.get(user_id, user_id)),
                         "side": _side_label(side),
                         "n": len(durations),
                         "m": total // 60,
@@ -81,10 +86,10 @@ def _minutes_text(meeting) -> str:
         for poll in Poll.objects.filter(agenda_item=item, status=Poll.Status.CLOSED):
             result = poll.result
             counts = ", ".join(
-                f"{c.display} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
+                f"{md(c.display)} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
             )
             verdict = _("passed") if result["passed"] else _("not passed")
-            lines += ["", "### " + _("Vote: %(q)s") % {"q": poll.question}, ""]
+            lines += ["", "### " + _("Vote: %(q)s") % {"q": md(poll.question)}, ""]
             lines.append(
                 _("%(counts)s; %(n)d of %(base)d took part; %(verdict)s under %(rule)s.")
                 % {
