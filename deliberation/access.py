@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organization, Position
 from deliberation import procedures
-from deliberation.models import Matter, Meeting
+from deliberation.models import AgendaItem, Matter, Meeting
 
 Kind = Organization.Kind
 
@@ -211,6 +211,17 @@ def may_see_meeting(user, meeting) -> bool:
     if user.is_superuser or meeting.chair_id == user.pk:
         return True
     return Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
+
+
+def hidden_agenda_items(user, meeting) -> set[int]:
+    """The meeting's agenda items tied to a matter `user` may not see (`Matter.objects.
+    visible_to`): wherever the agenda is shown to them, such an item shows a placeholder, not
+    its title or its matter. One query."""
+    return set(
+        AgendaItem.objects.filter(meeting=meeting, matter__isnull=False)
+        .exclude(matter__in=Matter.objects.visible_to(user))
+        .values_list("pk", flat=True)
+    )
 
 
 def get_meeting_for(user, pk: int) -> Meeting:

@@ -2,6 +2,7 @@
 published by the residents' committee; published minutes never change."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from deliberation import access, order
+from deliberation.meetings.room import HIDDEN_ITEM_TITLE
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.services.common import require_signed_in
 from deliberation.text import MAX_MARKDOWN_CHARS, markdown_literal, render_markdown
@@ -24,7 +26,8 @@ def _minutes_text(meeting) -> str:
     """会议纪要 in Markdown, from the event log and the attendance register.
 
     Everything people typed (names, titles, the place, questions, choices) goes in through
-    `markdown_literal`, so it reads as typed and makes no link or image.
+    `markdown_literal`, so it reads as typed and makes no link or image. In a public meeting's
+    minutes an item on a matter the public may not see has a placeholder for its title.
     """
     meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
     md = markdown_literal
@@ -58,10 +61,15 @@ def _minutes_text(meeting) -> str:
     )
 
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
+    # Minutes are one text for every reader: a public meeting's are read by the public.
+    hidden = access.hidden_agenda_items(AnonymousUser(), meeting) if meeting.public else set()
     for item in meeting.items.select_related("matter").order_by("position", "id"):
-        lines += ["", f"## {md(item.title)}"]
-        if item.matter_id:
-            lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
+        if item.pk in hidden:
+            lines += ["", f"## {md(HIDDEN_ITEM_TITLE)}"]
+        else:
+            lines += ["", f"## {md(item.title)}"]
+            if item.matter_id:
+                lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
         item_speakers = [
             e.data for e in events if e.kind == "floor.granted" and e.data.get("item") == item.pk
         ]

@@ -240,6 +240,7 @@ def _comment_tree(matter, user, moderator):
 
 def matter_context(request, matter, bound=None):
     user = request.user
+    visible = Matter.objects.visible_to(user, matter.community)
     bound = bound or {}
     spec = matter.procedure_spec
     stage = matter.stage_spec
@@ -372,7 +373,12 @@ def matter_context(request, matter, bound=None):
         "advance_label": stage.advance_label,
         "note_label": stage.note_label,
         "audit": _audit_trail(matter),
-        "merged": matter.merged_matters.all(),
+        # Duplicates folded into this matter, and the matter this one went into, as far as the
+        # reader may see them: a members-only matter's title stays with its members.
+        "merged": visible.filter(merged_into=matter).order_by("created_at", "id"),
+        "merged_into": visible.filter(pk=matter.merged_into_id).first()
+        if matter.merged_into_id
+        else None,
     }
 
 

@@ -77,10 +77,13 @@ def _schedule(request, community, data):
 
 
 def _room_context(request, meeting):
-
+    agenda = meeting_services.agenda_view(request.user, meeting)
+    current = next((item for item in agenda if item["id"] == meeting.current_item_id), None)
     return {
         "community": meeting.community,
         "meeting": meeting,
+        "agenda": agenda,
+        "current_item": current,
         "socket_path": f"/ws/meetings/{meeting.pk}/",
         "room_strings": {key: str(value) for key, value in ROOM_STRINGS.items()},
         "may_chair": access.may_chair(request.user, meeting),
