@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from communities import access as community_access
 from deliberation import access, forms, procedures, services
-from deliberation.models import Matter
+from deliberation.models import Category, Matter
 from deliberation.views.common import error_text, streamed
 
 
@@ -159,24 +159,39 @@ def _csv_lines(matters, community, now, overdue: set):
         _("Summary"),
     ]
     chunk = ["\ufeff", writer.writerow(header)]
+    # Words that many rows share, translated once per download rather than once per row.
+    statuses = {value: str(label) for value, label in Matter.Status.choices}
+    categories = {value: str(label) for value, label in Category.choices}
+    yes = _("yes")
+    words: dict[tuple, tuple[str, str, str]] = {}
     for matter in matters:
         matter.community = community  # one instance: bodies looked up once for all rows
-        spec = matter.procedure_spec
+        # Procedure, stage and who must act follow from these alone (access.who_must_act).
+        key = (matter.procedure, matter.stage, matter.in_progress, matter.first_body_id,
+               matter.estate_id)  # fmt: skip
+        if key not in words:
+            spec = matter.procedure_spec
+            words[key] = (
+                str(spec.name),
+                str(spec.stage(matter.stage).name),
+                access.who_must_act(matter),
+            )
+        procedure, stage, who = words[key]
         deadline = matter.deadline if matter.in_progress else None
         chunk.append(
             writer.writerow(
                 [
                     matter.reference,
                     _csv_safe(matter.title),
-                    spec.name,
-                    spec.stage(matter.stage).name,
-                    matter.get_status_display(),
-                    matter.get_category_display(),
+                    procedure,
+                    stage,
+                    statuses.get(matter.status, matter.status),
+                    categories.get(matter.category, matter.category),
                     timezone.localtime(matter.created_at).strftime("%Y-%m-%d"),
                     (now - matter.created_at).days,
-                    access.who_must_act(matter),
+                    who,
                     timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",
-                    _("yes") if matter.pk in overdue else "",
+                    yes if matter.pk in overdue else "",
                     _csv_safe(matter.excerpt),
                 ]
             )
