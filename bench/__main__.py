@@ -1,6 +1,7 @@
 """Live rooms against a bare WebSocket server: `make bench`, or
 
     python -m bench [--n 100,1000,5000] [--servers bare,one,two] [--faults] [--out DIR]
+    python -m bench --ledger-csv [--matters 10000] [--runs 5]
 
 Each server is started here, on 127.0.0.1 only, and stopped at the end:
 - bare: a bare `websockets` broadcast server (bench/bare.py), the floor;
@@ -158,7 +159,18 @@ def main(argv=None) -> int:
         help="fail only on wrong results (lost events, failed joins, inexact tallies, faults),"
         " not on timing targets: for CI",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--ledger-csv",
+        action="store_true",
+        help="instead, time the anonymous ledger CSV at 10,000 matters (bench/ledger_csv.py)",
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.ledger_csv:
+        from bench import ledger_csv
+
+        return ledger_csv.main(rest, prog="python -m bench --ledger-csv")
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     counts = [int(x) for x in args.n.split(",") if x.strip()]
     kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
     if unknown := set(kinds) - {"bare", "one", "two"}:

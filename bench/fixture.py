@@ -6,6 +6,7 @@ generator, so the generator stays a plain asyncio process:
     python -m bench.fixture setup --n 5000 --out var/bench/people.json
     python -m bench.fixture meeting
     python -m bench.fixture count --poll 12
+    python -m bench.fixture matters --n 10000
 """
 
 import argparse
@@ -130,6 +131,91 @@ def meeting() -> dict:
     return {"meeting": room.pk}
 
 
+# Bodies that are slow to render (about 3 s for the eight): what made each anonymous ledger CSV
+# take seconds when every request rendered every body (bench/ledger_csv.py).
+SLOW_BODIES = [
+    "[" * 20000,
+    "[a](" * 5000,
+    "[" * 6000 + "]" * 6000 + "(" * 6000,
+    ("[" + "[]" * 33 + "](b)") * 280,
+    "*a " * 6000,
+    "`" * 20000,
+    "<" * 20000,
+    ("> " * 50 + "x\n") * 150,
+]
+
+
+def matters(n: int) -> dict:
+    """`n` matters on the demo community's ledger: the demo's own, eight with bodies slow to
+    render and a mix of procedures, all proposed through the service; then copies of the mix
+    (not of the slow ones), each with a number of its own, up to `n` rows."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from communities.models import Community, Ownership
+    from deliberation import services
+    from deliberation.models import Matter
+    from demo.plan import COMMUNITY
+
+    users = get_user_model().objects
+    community = Community.objects.get(slug=COMMUNITY["slug"])
+    secretary = users.get(username="party_secretary")
+    slow = []
+    for i, body in enumerate(SLOW_BODIES):
+        slow.append(
+            services.propose_matter(
+                secretary, community, title=f"基准慢议题{i}", body=body, category="other",
+                procedure="consultation",
+            ).pk
+        )  # fmt: skip
+    owner = users.get(username="owner")
+    owned = Ownership.objects.current().filter(owner=owner).select_related("unit__estate").first()
+    mix = [
+        (secretary, "four_deliberations", {}),
+        (secretary, "consultation", {}),
+        (users.get(username="resident"), "council_motion", {}),
+        (users.get(username="resident"), "concern", {"concern_kind": "complaint"}),
+        (owner, "owners_joint_decision", {"estate": owned.unit.estate}),
+    ]
+    for i, (who, procedure, extra) in enumerate(mix):
+        services.propose_matter(
+            who, community, title=f"基准议题{i}", body=f"**第{i}项**说明：加装电梯、修缮雨棚。",
+            category="facilities", procedure=procedure, **extra,
+        )  # fmt: skip
+    templates = list(Matter.objects.filter(community=community).exclude(pk__in=slow))
+    now = timezone.now()
+    number = Matter.objects.filter(community=community, year=now.year).aggregate(n=Max("number"))
+    number = number["n"] or 0
+    skip = {"id", "number", "reference", "created_at", "year"}
+    fields = [f.attname for f in Matter._meta.concrete_fields if f.attname not in skip]
+    copies = []
+    for k in range(max(0, n - Matter.objects.filter(community=community).count())):
+        template = templates[k % len(templates)]
+        number += 1
+        copies.append(
+            Matter(
+                **{name: getattr(template, name) for name in fields},
+                year=now.year,
+                number=number,
+                reference=f"{community.code}-{now.year}-{number:05d}",
+                created_at=now - timedelta(minutes=k),
+            )
+        )
+    with transaction.atomic():
+        Matter.objects.bulk_create(copies, batch_size=1000)
+    on_ledger = Matter.objects.filter(community=community)
+    return {
+        "community": community.slug,
+        "matters": on_ledger.count(),
+        "public": on_ledger.filter(visibility=Matter.Visibility.PUBLIC).count(),
+        "slow": len(slow),
+    }
+
+
 def count(poll_id: int) -> dict:
     """What the database holds for a poll: ballots, distinct voters, and the frozen result."""
     from deliberation.models import Ballot, Poll
@@ -164,6 +250,8 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--out", required=True)
     sub.add_parser("meeting")
+    p = sub.add_parser("matters")
+    p.add_argument("--n", type=int, required=True)
     p = sub.add_parser("count")
     p.add_argument("--poll", type=int, required=True)
     p = sub.add_parser("events")
@@ -175,6 +263,8 @@ def main(argv=None) -> int:
         result = setup(args.n, args.out)
     elif args.command == "meeting":
         result = meeting()
+    elif args.command == "matters":
+        result = matters(args.n)
     elif args.command == "events":
         result = events(args.meeting, args.kind)
     else:

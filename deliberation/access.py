@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organization, Position
 from deliberation import procedures
-from deliberation.models import Matter, Meeting
+from deliberation.models import AgendaItem, Matter, Meeting
 
 Kind = Organization.Kind
 
@@ -31,11 +31,21 @@ def body_of_kind(community, kind: str) -> Organization | None:
 
 
 def owners_committee(matter) -> Organization | None:
+    """The owners' committee of the matter's estate (at most one per estate).
+
+    All of the community's are read at once and remembered on the community instance, as
+    `body_of_kind` does, so a ledger or CSV of many owners' matters asks once.
+    """
     if matter.estate_id is None:
         return None
-    return Organization.objects.filter(
-        estate_id=matter.estate_id, kind=Kind.OWNERS_COMMITTEE
-    ).first()
+    community = matter.community
+    cache = community.__dict__.get("_owners_committees")
+    if cache is None:
+        cache = community.__dict__["_owners_committees"] = {
+            org.estate_id: org
+            for org in Organization.objects.filter(community=community, kind=Kind.OWNERS_COMMITTEE)
+        }
+    return cache.get(matter.estate_id)
 
 
 def actor_organization(matter, actor: procedures.Actor) -> Organization | None:
@@ -201,6 +211,17 @@ def may_see_meeting(user, meeting) -> bool:
     if user.is_superuser or meeting.chair_id == user.pk:
         return True
     return Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
+
+
+def hidden_agenda_items(user, meeting) -> set[int]:
+    """The meeting's agenda items tied to a matter `user` may not see (`Matter.objects.
+    visible_to`): wherever the agenda is shown to them, such an item shows a placeholder, not
+    its title or its matter. One query."""
+    return set(
+        AgendaItem.objects.filter(meeting=meeting, matter__isnull=False)
+        .exclude(matter__in=Matter.objects.visible_to(user))
+        .values_list("pk", flat=True)
+    )
 
 
 def get_meeting_for(user, pk: int) -> Meeting:

@@ -42,11 +42,21 @@ TEMPLATES = {
 }
 
 
-def message(notification) -> str:
-    """The notification's sentence in the active language."""
+# What of a notice's data tells of the matter's content: replaced by a placeholder for a reader
+# who may no longer see the matter (they left the community, or their position ended).
+HIDDEN_TEXT_KEYS = ("title", "question")
+
+
+def message(notification, *, may_see_matter: bool = True) -> str:
+    """The notification's sentence in the active language; without the matter's title and the
+    poll's question for a reader who may not see the matter."""
     template = TEMPLATES.get(notification.kind, "{ref}")
     data = dict(notification.data)
     data.setdefault("ref", "")
+    if not may_see_matter:
+        for key in HIDDEN_TEXT_KEYS:
+            if key in data:
+                data[key] = _("(for members of the community only)")
     if "stage" in data:
         from deliberation import procedures
 

@@ -196,10 +196,34 @@ def render_markdown_lite(text: str) -> str:
 
 def plain_excerpt(text: str, length: int = 140) -> str:
     """Rendered text as plain, unescaped text, whitespace collapsed, cut to `length` with …."""
+    return excerpt_of_html(render_markdown(text), length)
+
+
+def excerpt_of_html(fragment: str, length: int = 140) -> str:
+    """`plain_excerpt` of text already rendered by `render_markdown` (so it is rendered once)."""
     if length < 1:
         raise ValueError("length must be at least 1.")
-    stripped = nh3.clean(render_markdown(text), tags=set())
-    plain = _WHITESPACE.sub(" ", html.unescape(stripped)).strip()
+    plain = _WHITESPACE.sub(" ", html.unescape(nh3.clean(fragment, tags=set()))).strip()
     if len(plain) <= length:
         return plain
     return plain[: length - 1].rstrip() + "…"
+
+
+# Markdown's own backslash escapes (tables add "|"); the rest become entities: "&" and "<"
+# (autolinks, entities) and "~" (strikethrough), which a backslash does not escape.
+_LITERAL_ESCAPES = frozenset("\\`*_{}[]()>#+-.!|")
+_LITERAL_ENTITIES = {"&": "&amp;", "<": "&lt;", "~": "&#126;"}
+
+
+def markdown_literal(text) -> str:
+    """Plain text (a name, a title, a question) made inert inside generated Markdown: it shows as
+    typed, on one line, and makes no link, image, emphasis, heading, list or table."""
+    out = []
+    for char in _WHITESPACE.sub(" ", str(text)).strip():
+        if char in _LITERAL_ENTITIES:
+            out.append(_LITERAL_ENTITIES[char])
+        elif char in _LITERAL_ESCAPES:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)

@@ -92,7 +92,7 @@ def test_it_exports_the_ledger_as_csv_that_excel_reads(client, world):
     propose(world, title="长者饭堂")
     response = client.get(reverse("deliberation:ledger_csv", args=[world.community.slug]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    raw = response.content
+    raw = b"".join(response.streaming_content)
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == "编号"

@@ -102,7 +102,7 @@ def test_it_generates_edits_and_publishes_minutes(client, world, meeting):
     meetings.end_meeting(chair, meeting)
     minutes = Minutes.objects.get(meeting=meeting)
     assert "加装电梯协调小组" in minutes.text
-    assert str(member) in minutes.text
+    assert str(member) in minutes.text_html  # "council_member", escaped in the Markdown
     assert "是否成立协调小组？" in minutes.text
     url = reverse("deliberation:meeting_minutes", args=[meeting.pk])
     assert "是否成立协调小组" not in client.get(url).content.decode()  # a draft is not public
@@ -157,6 +157,6 @@ def test_it_records_speech_durations_in_the_minutes(world, meeting):
     event = meeting.events.get(kind="floor.granted")
     type(event).objects.filter(pk=event.pk).update(created_at=start)
     meetings.end_floor(chair, meeting)
-    text = meetings.generate_minutes(chair, meeting).text
+    text = meetings.generate_minutes(chair, meeting).text_html
     assert "1:3" in text  # 95 s, give or take the test's own run time
     assert f"{member}（反对方）" in text  # the side in words, not the code "con"

@@ -21,6 +21,7 @@ from deliberation.meetings.floor import (
 )
 from deliberation.meetings.minutes import edit_minutes, generate_minutes, publish_minutes
 from deliberation.meetings.room import (
+    agenda_view,
     end_open_stays,
     enter,
     join,
@@ -45,6 +46,7 @@ from deliberation.meetings.voting import cast, cast_many, close_poll, live_tally
 __all__ = [
     "add_agenda_item",
     "adjourn_meeting",
+    "agenda_view",
     "cast",
     "cast_many",
     "close_poll",

@@ -2,6 +2,7 @@
 published by the residents' committee; published minutes never change."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from deliberation import access, order
+from deliberation.meetings.room import HIDDEN_ITEM_TITLE
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.services.common import require_signed_in
-from deliberation.text import render_markdown
+from deliberation.text import MAX_MARKDOWN_CHARS, markdown_literal, render_markdown
 
 
 def _side_label(side: str) -> str:
@@ -21,27 +23,33 @@ def _side_label(side: str) -> str:
 
 
 def _minutes_text(meeting) -> str:
-    """会议纪要 in Markdown, from the event log and the attendance register."""
+    """会议纪要 in Markdown, from the event log and the attendance register.
+
+    Everything people typed (names, titles, the place, questions, choices) goes in through
+    `markdown_literal`, so it reads as typed and makes no link or image. In a public meeting's
+    minutes an item on a matter the public may not see has a placeholder for its title.
+    """
     meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
-    lines = [f"# {meeting.title}", ""]
+    md = markdown_literal
+    lines = [f"# {md(meeting.title)}", ""]
     lines.append(
         _("%(kind)s · chaired by %(chair)s · %(date)s")
         % {
             "kind": meeting.get_kind_display(),
-            "chair": meeting.chair,
+            "chair": md(meeting.chair),
             "date": timezone.localtime(meeting.started_at or meeting.scheduled_at).strftime(
                 "%Y-%m-%d %H:%M"
             ),
         }
     )
     if meeting.place:
-        lines.append(_("Place: %(place)s") % {"place": meeting.place})
+        lines.append(_("Place: %(place)s") % {"place": md(meeting.place)})
     lines += ["", "## " + _("Attendance"), ""]
     stays = Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
     for stay in stays:
         left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
         lines.append(
-            f"- {stay.user} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
+            f"- {md(stay.user)} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
         )
     if not stays:
         lines.append(_("No attendance was recorded."))
@@ -53,10 +61,15 @@ def _minutes_text(meeting) -> str:
     )
 
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
+    # Minutes are one text for every reader: a public meeting's are read by the public.
+    hidden = access.hidden_agenda_items(AnonymousUser(), meeting) if meeting.public else set()
     for item in meeting.items.select_related("matter").order_by("position", "id"):
-        lines += ["", f"## {item.title}"]
-        if item.matter_id:
-            lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
+        if item.pk in hidden:
+            lines += ["", f"## {md(HIDDEN_ITEM_TITLE)}"]
+        else:
+            lines += ["", f"## {md(item.title)}"]
+            if item.matter_id:
+                lines.append(_("Matter: %(ref)s") % {"ref": item.matter.reference})
         item_speakers = [
             e.data for e in events if e.kind == "floor.granted" and e.data.get("item") == item.pk
         ]
@@ -71,7 +84,7 @@ def _minutes_text(meeting) -> str:
                 lines.append(
                     _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
                     % {
-                        "name": names.get(user_id, user_id),
+                        "name": md(names.get(user_id, user_id)),
                         "side": _side_label(side),
                         "n": len(durations),
                         "m": total // 60,
@@ -81,10 +94,10 @@ def _minutes_text(meeting) -> str:
         for poll in Poll.objects.filter(agenda_item=item, status=Poll.Status.CLOSED):
             result = poll.result
             counts = ", ".join(
-                f"{c.display} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
+                f"{md(c.display)} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
             )
             verdict = _("passed") if result["passed"] else _("not passed")
-            lines += ["", "### " + _("Vote: %(q)s") % {"q": poll.question}, ""]
+            lines += ["", "### " + _("Vote: %(q)s") % {"q": md(poll.question)}, ""]
             lines.append(
                 _("%(counts)s; %(n)d of %(base)d took part; %(verdict)s under %(rule)s.")
                 % {
@@ -98,6 +111,12 @@ def _minutes_text(meeting) -> str:
     return "\n".join(str(line) for line in lines) + "\n"
 
 
+def _html(text: str) -> str:
+    """The minutes as safe HTML, rendered once when the text is written (the page shows the
+    first MAX_MARKDOWN_CHARS characters rendered; the Markdown download has all of it)."""
+    return render_markdown(text[:MAX_MARKDOWN_CHARS])
+
+
 def generate_minutes(actor, meeting) -> Minutes:
     """(Re)generate the draft minutes from the log; a published text is never overwritten."""
     with transaction.atomic():
@@ -106,10 +125,11 @@ def generate_minutes(actor, meeting) -> Minutes:
             return minutes
         text = _minutes_text(meeting)
         if minutes is None:
-            minutes = Minutes.objects.create(meeting=meeting, text=text)
+            minutes = Minutes.objects.create(meeting=meeting, text=text, text_html=_html(text))
         elif minutes.edited_at is None:
-            minutes.text, minutes.generated_at = text, timezone.now()
-            minutes.save(update_fields=["text", "generated_at"])
+            minutes.text, minutes.text_html = text, _html(text)
+            minutes.generated_at = timezone.now()
+            minutes.save(update_fields=["text", "text_html", "generated_at"])
         audit.record(actor, "minutes.generated", minutes, community=meeting.community)
     return minutes
 
@@ -136,13 +156,14 @@ def edit_minutes(actor, meeting, *, text: str) -> Minutes:
     text = (text or "").strip()
     if not text or len(text) > 50000:
         raise ValidationError(_("The minutes must have some text (at most 50000 characters)."))
-    render_markdown(text[:20000])
+    text_html = _html(text)
     with transaction.atomic():
         minutes = _locked_minutes(meeting)
         if minutes.status == Minutes.Status.PUBLISHED:
             raise ValidationError(_("Published minutes cannot be changed."))
-        minutes.text, minutes.edited_by, minutes.edited_at = text, actor, timezone.now()
-        minutes.save(update_fields=["text", "edited_by", "edited_at"])
+        minutes.text, minutes.text_html = text, text_html
+        minutes.edited_by, minutes.edited_at = actor, timezone.now()
+        minutes.save(update_fields=["text", "text_html", "edited_by", "edited_at"])
         audit.record(actor, "minutes.edited", minutes, community=meeting.community)
     return minutes
 

@@ -2,11 +2,13 @@
 drives, and the snapshot a socket gets when it joins (shared part built once, personal part
 per person)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import Membership, Organization, Ownership, Position
 from deliberation import access, electorates, meeting_log, order, procedures, rules, services
@@ -162,6 +164,11 @@ def present_names(meeting) -> list[dict]:
     ]
 
 
+# An agenda item on a matter the reader may not see shows this instead of its title (which is
+# often the matter's own) and no link to the matter.
+HIDDEN_ITEM_TITLE = gettext_lazy("(an item for members only)")
+
+
 def item_json(item) -> dict:
     return {
         "id": item.pk,
@@ -185,6 +192,41 @@ def notice_polls(item) -> list[dict]:
         return []
     drafts = matter.polls.filter(status=Poll.Status.DRAFT).order_by("id")
     return [{"id": p.pk, "question": p.question} for p in drafts]
+
+
+def hidden_item_json(item: dict) -> dict:
+    """An item's JSON as shown to someone who may not see its matter."""
+    return {
+        **item,
+        "title": str(HIDDEN_ITEM_TITLE),
+        "matter": None,
+        "matter_url": None,
+        "notice_polls": [],
+        "restricted": True,
+    }
+
+
+def agenda_for(agenda: list[dict], hidden: set[int]) -> list[dict]:
+    """The agenda (item JSON) with the items in `hidden` (`access.hidden_agenda_items`) shown
+    as placeholders."""
+    return [hidden_item_json(item) if item["id"] in hidden else item for item in agenda]
+
+
+def public_item_json(item) -> dict:
+    """An item as sent to everyone in the room at once (the `agenda.added` event): a placeholder
+    if its matter is not public; each person's next snapshot shows what they may see."""
+    data = item_json(item)
+    if item.pk in access.hidden_agenda_items(AnonymousUser(), item.meeting_id):
+        return hidden_item_json(data)
+    return data
+
+
+def agenda_view(user, meeting) -> list[dict]:
+    """The agenda as `user` may see it, for the pages that render it (room, projector)."""
+    items = meeting.items.select_related("matter__community").order_by("position", "id")
+    return agenda_for(
+        [item_json(item) for item in items], access.hidden_agenda_items(user, meeting)
+    )
 
 
 def snapshot(meeting, user) -> dict:
@@ -269,8 +311,9 @@ def room_state(meeting) -> dict:
 
 
 def personal_state(meeting, user, room: dict | None = None) -> dict:
-    """What only this user sees: who they are, whether they chair, and per poll of `room` (a
-    `room_state`, read now if not given) whether they have voted and may vote."""
+    """What only this user sees: who they are, whether they chair, per poll of `room` (a
+    `room_state`, read now if not given) whether they have voted and may vote, and which agenda
+    items are on matters they may not see (`personalise` shows those as placeholders)."""
     meeting = Meeting.objects.select_related("community", "current_item").get(pk=meeting.pk)
     is_chair = access.may_chair(user, meeting)
     poll_ids = [p["id"] for p in room["polls"]] if room is not None else None
@@ -284,6 +327,7 @@ def personal_state(meeting, user, room: dict | None = None) -> dict:
             "eligible": bool(electorates.slots(user, poll)) if poll.is_open else False,
         }
     data = {
+        "hidden_items": sorted(access.hidden_agenda_items(user, meeting)),
         "you": {
             "id": user.pk,
             "name": str(user),
@@ -303,14 +347,17 @@ def personal_state(meeting, user, room: dict | None = None) -> dict:
 
 
 def personalise(room: dict, personal: dict) -> dict:
-    """One person's snapshot: the shared room with their own flags on each poll."""
+    """One person's snapshot: the shared room with their own flags on each poll, and the agenda
+    items on matters they may not see as placeholders."""
     mine = personal.get("mine", {})
     polls = [
         {**poll, **mine.get(poll["id"], {"voted": False, "eligible": False})}
         for poll in room["polls"]
     ]
     data = {**room, **personal, "polls": polls}
+    data["agenda"] = agenda_for(room["agenda"], set(personal.get("hidden_items", ())))
     data.pop("mine", None)
+    data.pop("hidden_items", None)
     return data
 
 

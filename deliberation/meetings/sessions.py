@@ -13,7 +13,7 @@ from deliberation import access, meeting_log, order
 from deliberation.meetings.checks import require_chair, require_live
 from deliberation.meetings.floor import end_speech, next_speaker
 from deliberation.meetings.minutes import generate_minutes
-from deliberation.meetings.room import item_json
+from deliberation.meetings.room import public_item_json
 from deliberation.meetings.voting import close_live_poll
 from deliberation.models import AgendaItem, Attendance, Meeting, Poll, SpeakerRequest
 from deliberation.services.common import require_signed_in
@@ -121,7 +121,7 @@ def add_agenda_item(actor, meeting, *, title, matter=None, position=None) -> Age
         )
         if meeting.status != Meeting.Status.SCHEDULED:
             locked = meeting_log.locked(meeting)
-            meeting_log.append(locked, "agenda.added", item_json(item), actor=actor)
+            meeting_log.append(locked, "agenda.added", public_item_json(item), actor=actor)
     return item
 
 

@@ -93,6 +93,8 @@ class Matter(NeverDeleted):
         PUBLIC = "public", _("public")
         MEMBERS = "members", _("members of the community")
 
+    EXCERPT_CHARS = 200  # the plain-text summary the ledger's CSV carries
+
     community = models.ForeignKey(
         Community, models.PROTECT, related_name="matters", verbose_name=_("community")
     )
@@ -101,6 +103,10 @@ class Matter(NeverDeleted):
     reference = models.CharField(_("reference"), max_length=24, unique=True)
     title = models.CharField(pgettext_lazy("matter", "title"), max_length=120)
     body = models.TextField(_("description"), max_length=20000)
+    # Rendered once, when the body is written (services.propose_matter): pages and the CSV read
+    # these and never render Markdown per request.
+    body_html = models.TextField(editable=False)
+    excerpt = models.CharField(max_length=EXCERPT_CHARS, editable=False)
     category = models.CharField(_("category"), max_length=16, choices=Category)
     procedure = models.CharField(
         _("procedure"), max_length=32, choices=procedures.PROCEDURE_CHOICES

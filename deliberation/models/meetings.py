@@ -212,6 +212,7 @@ class Minutes(models.Model):
 
     meeting = models.OneToOneField(Meeting, models.PROTECT, related_name="minutes")
     text = models.TextField(_("minutes"), max_length=50000)
+    text_html = models.TextField(editable=False)  # rendered when the text is written
     status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
     generated_at = models.DateTimeField(default=timezone.now)
     edited_by = models.ForeignKey(USER, models.PROTECT, related_name="+", null=True, blank=True)

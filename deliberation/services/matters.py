@@ -27,7 +27,7 @@ from deliberation.services.common import (
     stakeholder_ids,
 )
 from deliberation.services.polls import stage_poll_conforms
-from deliberation.text import render_markdown
+from deliberation.text import excerpt_of_html, render_markdown
 
 Kind = Organization.Kind
 P = procedures
@@ -83,7 +83,7 @@ def propose_matter(
         )
     title = clean_text(title, _("title"), limit=120)
     body = clean_text(body, _("description"))
-    render_markdown(body)  # fail early on anything the renderer refuses
+    body_html = render_markdown(body)  # rendered once, here; pages never render it again
     first_body = None
     if procedure == procedures.CONCERN.code:
         if concern_kind not in {"urgent", "enquiry", "complaint"}:
@@ -128,6 +128,8 @@ def propose_matter(
             reference=f"{community.code}-{now.year}-{number:04d}",
             title=title,
             body=body,
+            body_html=body_html,
+            excerpt=excerpt_of_html(body_html, Matter.EXCERPT_CHARS),
             category=category,
             procedure=procedure,
             stage=first.code,

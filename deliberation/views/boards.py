@@ -133,8 +133,15 @@ def rate_reception(request, slug, pk):
 @login_required
 def notifications(request):
     items = list(request.user.notifications.select_related("matter__community")[:100])
+    # A notice outlives the reader's right to see its matter: ask the one visibility rule now.
+    visible = set(
+        Matter.objects.visible_to(request.user)
+        .filter(pk__in={item.matter_id for item in items if item.matter_id})
+        .values_list("pk", flat=True)
+    )
     for item in items:
-        item.text = notify.message(item)
+        item.may_see_matter = item.matter_id is None or item.matter_id in visible
+        item.text = notify.message(item, may_see_matter=item.may_see_matter)
     return render(request, "deliberation/notifications.html", {"items": items})
 
 

@@ -24,7 +24,6 @@ from deliberation.models import (
     Resolution,
     Stance,
 )
-from deliberation.text import render_markdown
 
 TRANSITION_LABELS = {
     "proposed": gettext_lazy("proposed"),
@@ -248,6 +247,7 @@ def _comment_tree(matter, user, moderator):
 
 def matter_context(request, matter, bound=None):
     user = request.user
+    visible = Matter.objects.visible_to(user, matter.community)
     bound = bound or {}
     spec = matter.procedure_spec
     stage = matter.stage_spec
@@ -366,7 +366,8 @@ def matter_context(request, matter, bound=None):
         "deadline_overdue": deadline_overdue,
         "overdue": access.is_overdue(matter),
         "transitions": transitions,
-        "body_html": mark_safe(render_markdown(matter.body)),  # noqa: S308 - sanitised by nh3
+        # Rendered and sanitised by nh3 when written (services.propose_matter).
+        "body_html": mark_safe(matter.body_html),  # noqa: S308
         "stakeholders": [
             {"organization": o, "stance": current_stances.get(o.pk)} for o in stakeholders
         ],
@@ -386,7 +387,12 @@ def matter_context(request, matter, bound=None):
         "advance_label": stage.advance_label,
         "note_label": stage.note_label,
         "audit": _audit_trail(matter),
-        "merged": matter.merged_matters.all(),
+        # Duplicates folded into this matter, and the matter this one went into, as far as the
+        # reader may see them: a members-only matter's title stays with its members.
+        "merged": visible.filter(merged_into=matter).order_by("created_at", "id"),
+        "merged_into": visible.filter(pk=matter.merged_into_id).first()
+        if matter.merged_into_id
+        else None,
     }
 
 

@@ -14,7 +14,6 @@ from deliberation import access, forms
 from deliberation import meetings as meeting_services
 from deliberation.models import Matter, Meeting, Minutes
 from deliberation.room_strings import ROOM_STRINGS
-from deliberation.text import render_markdown
 from deliberation.views.common import error_text
 
 
@@ -78,10 +77,13 @@ def _schedule(request, community, data):
 
 
 def _room_context(request, meeting):
-
+    agenda = meeting_services.agenda_view(request.user, meeting)
+    current = next((item for item in agenda if item["id"] == meeting.current_item_id), None)
     return {
         "community": meeting.community,
         "meeting": meeting,
+        "agenda": agenda,
+        "current_item": current,
         "socket_path": f"/ws/meetings/{meeting.pk}/",
         "room_strings": {key: str(value) for key, value in ROOM_STRINGS.items()},
         "may_chair": access.may_chair(request.user, meeting),
@@ -145,7 +147,8 @@ def meeting_minutes(request, pk):
             form = forms.MinutesForm(initial={"text": minutes.text})
     elif request.method == "POST":
         raise PermissionDenied
-    html = mark_safe(render_markdown(minutes.text[:20000])) if minutes else ""  # noqa: S308
+    # Rendered and sanitised by nh3 when written (meetings.minutes).
+    html = mark_safe(minutes.text_html) if minutes else ""  # noqa: S308
     return render(
         request,
         "deliberation/meeting_minutes.html",
