@@ -109,7 +109,7 @@ def test_the_matter_page_and_csv_show_turnout_only_until_close(client, world, op
         assert 'class="chart"' not in card and "verdict" not in card
         assert "taking part" in card.lower() or "参与" in card  # turnout only
     csv = client.get(reverse("deliberation:ledger_csv", args=[world.community.slug]))
-    assert "是否同意加装电梯" not in csv.content.decode("utf-8-sig")
+    assert "是否同意加装电梯" not in b"".join(csv.streaming_content).decode("utf-8-sig")
 
     services.close_poll(director, poll)
     assert 'class="chart"' in _card(client.get(matter.get_absolute_url()).content.decode(), poll)
