@@ -59,7 +59,7 @@ NAMES = {
     "outsider": "林峰",
 }
 
-PAGES = ("home", "ledger", "matter", "room", "projector", "login")
+PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll")
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
 # visitors only.
@@ -70,6 +70,7 @@ VIEWERS = {
     "room": (None, "party_secretary", "resident"),
     "projector": (None, "resident"),
     "login": (None,),
+    "party_roll": ("party_secretary",),  # kept by the party committee's secretaries only
 }
 LIVE = ("room", "projector")
 
@@ -87,6 +88,7 @@ class Scene:
             "room": f"/meetings/{self.meeting}/",
             "projector": f"/meetings/{self.meeting}/projector/",
             "login": "/accounts/login/",
+            "party_roll": "/c/lianhua/party-roll/",
         }[name]
 
 
@@ -122,6 +124,9 @@ def build_scene(world) -> Scene:
         agenda=[(MATTER_TITLE, matter), (SECOND_ITEM, None)],
     )
     meeting = meetings.start_meeting(cast["party_secretary"], meeting)
+    # The matter is being carried out: it has no vote to hold. The motion is the second item.
+    second = meeting.items.get(title=SECOND_ITEM)
+    meeting = meetings.goto_item(cast["party_secretary"], meeting, second.pk)
     meetings.open_poll(cast["party_secretary"], meeting, question=POLL_QUESTION)
     for who, line in zip(("council_member", "resident"), CHAT_LINES, strict=True):
         meetings.send_chat(cast[who], meeting, line)
@@ -185,7 +190,9 @@ def user_data() -> list[str]:
                 found.update(part.strip() for part in str(value).splitlines() if part.strip())
 
     for user in get_user_model().objects.all():
-        add(str(user))  # the display name; nobody is shown by username when they have one
+        # The display name; staff pages that keep registers (the party roll) also show the
+        # user name, which is what people typed to sign up.
+        add(str(user), f"@{user.username}")
     for community in Community.objects.all():
         add(community.name, community.city, community.district, community.street)
     for model, fields in (
