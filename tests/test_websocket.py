@@ -17,6 +17,7 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+HOST = (b"host", b"127.0.0.1:8000")
 PATH = "/ws/communities/lianhua/verification/"
 
 
@@ -26,8 +27,8 @@ def session_cookie(user) -> tuple[bytes, bytes]:
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 
-async def communicator(user=None, origin=ORIGIN, path=PATH):
-    headers = [origin] if origin else []
+async def communicator(user=None, origin=ORIGIN, path=PATH, host=HOST):
+    headers = [h for h in (origin, host) if h]
     if user is not None:
         headers.append(await database_sync_to_async(session_cookie)(user))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -35,6 +36,24 @@ async def communicator(user=None, origin=ORIGIN, path=PATH):
 
 async def receive(comm, timeout=3):
     return json.loads(await comm.receive_from(timeout=timeout))
+
+
+async def closed_with(comm, timeout=3) -> int:
+    """The code the server closed the socket with (frames before the close are skipped)."""
+    while True:
+        output = await comm.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+async def refused_with(comm) -> int:
+    """Connect; the socket must be accepted (so that a browser sees the code) and then closed
+    before it is sent anything: return the code."""
+    connected, _ = await comm.connect()
+    assert connected, "a refusal must come after the accept, or browsers never see its code"
+    output = await comm.receive_output(timeout=3)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
 
 
 async def test_it_refuses_a_foreign_origin(world):
@@ -55,18 +74,14 @@ async def test_it_refuses_a_missing_origin(world):
 
 async def test_it_refuses_an_anonymous_visitor_on_a_members_only_route(world):
     comm = await communicator(None)
-    connected, code = await comm.connect()
-    assert not connected
-    assert code == CLOSE_UNAUTHENTICATED
+    assert await refused_with(comm) == CLOSE_UNAUTHENTICATED
     await comm.disconnect()
 
 
 @pytest.mark.parametrize("name", ["resident", "party_secretary", "outsider", "unverified"])
 async def test_it_refuses_a_signed_in_user_without_the_right(world, name):
     comm = await communicator(world.cast[name])
-    connected, code = await comm.connect()
-    assert not connected
-    assert code == CLOSE_FORBIDDEN
+    assert await refused_with(comm) == CLOSE_FORBIDDEN
     await comm.disconnect()
 
 
@@ -74,9 +89,7 @@ async def test_it_refuses_an_unknown_community(world):
     comm = await communicator(
         world.cast["rc_director"], path="/ws/communities/nowhere/verification/"
     )
-    connected, code = await comm.connect()
-    assert not connected
-    assert code == CLOSE_FORBIDDEN
+    assert await refused_with(comm) == CLOSE_FORBIDDEN
     await comm.disconnect()
 
 
