@@ -11,7 +11,12 @@ from django.test import Client
 from communities import services
 from communities.models import Membership
 from config.asgi import application
-from realtime.consumers import CLOSE_FLOODING, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from realtime.consumers import (
+    CLOSE_FLOODING,
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY,
+    CLOSE_UNAUTHENTICATED,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -194,3 +199,118 @@ async def test_it_sends_nothing_when_the_change_rolls_back(world):
     finally:
         await comm.disconnect()
     await asyncio.sleep(0)
+
+
+# -- the origin: scheme, host and port, as Django's CSRF check asks of a form post -----------
+
+
+def handshake(origin, host="127.0.0.1:8000", scheme="ws", **headers):
+    scope = {"type": "websocket", "scheme": scheme, "headers": [(b"host", host.encode())]}
+    if origin is not None:
+        scope["headers"].append((b"origin", origin.encode()))
+    for name, value in headers.items():
+        scope["headers"].append((name.replace("_", "-").encode(), value.encode()))
+    return scope
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "scheme", "allowed"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", "ws", True),  # the site's own page
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", "ws", False),  # wrong scheme
+        ("http://127.0.0.1:8001", "127.0.0.1:8000", "ws", False),  # wrong port
+        ("http://127.0.0.1", "127.0.0.1:8000", "ws", False),  # no port is port 80
+        ("http://localhost:8000", "127.0.0.1:8000", "ws", False),  # an allowed host, not this
+        ("https://127.0.0.1:8443", "127.0.0.1:8443", "wss", True),  # wss is https
+        ("http://127.0.0.1:8443", "127.0.0.1:8443", "wss", False),
+        ("http://evil.example:8000", "evil.example:8000", "ws", False),  # not in ALLOWED_HOSTS
+        ("null", "127.0.0.1:8000", "ws", False),
+        (None, "127.0.0.1:8000", "ws", False),
+    ],
+)
+def test_it_accepts_only_the_sites_own_origin(origin, host, scheme, allowed):
+    from realtime.origin import origin_allowed
+
+    assert origin_allowed(handshake(origin, host, scheme)) is allowed
+
+
+def test_it_accepts_trusted_origins_exactly_or_by_subdomain(settings):
+    from realtime.origin import origin_allowed
+
+    settings.CSRF_TRUSTED_ORIGINS = ["https://gongzhi.example.org", "https://*.shenzhen.example"]
+    assert origin_allowed(handshake("https://gongzhi.example.org"))
+    assert not origin_allowed(handshake("http://gongzhi.example.org"))
+    assert not origin_allowed(handshake("https://gongzhi.example.org:444"))
+    assert origin_allowed(handshake("https://lianhua.shenzhen.example"))
+    assert not origin_allowed(handshake("http://lianhua.shenzhen.example"))
+    assert not origin_allowed(handshake("https://shenzhen.example.evil"))
+
+
+def test_behind_a_tls_proxy_the_forwarded_scheme_decides(settings):
+    from realtime.origin import origin_allowed
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    site = "gongzhi.example.org"
+    settings.ALLOWED_HOSTS = [site]
+    assert origin_allowed(handshake(f"https://{site}", site, x_forwarded_proto="https"))
+    assert not origin_allowed(handshake(f"http://{site}", site, x_forwarded_proto="https"))
+    assert not origin_allowed(handshake(f"https://{site}", site))  # no header: plain ws
+
+
+@pytest.mark.parametrize(
+    "origin", [b"https://127.0.0.1:8000", b"http://127.0.0.1:8001", b"http://127.0.0.1:8000"]
+)
+async def test_the_handshake_is_refused_for_a_wrong_scheme_or_port(world, origin):
+    comm = await communicator(world.cast["rc_director"], origin=(b"origin", origin))
+    connected, _code = await comm.connect()
+    assert connected is (origin == b"http://127.0.0.1:8000")
+    await comm.disconnect()
+
+
+# -- per-person limits ---------------------------------------------------------------------------
+
+
+async def test_a_person_may_hold_only_so_many_sockets(world, settings):
+    settings.WEBSOCKET_MAX_PER_PERSON = 2
+    staff, director = world.cast["ws_staff"], world.cast["rc_director"]
+    first, second = await communicator(staff), await communicator(staff)
+    third = await communicator(staff)
+    someone_else = await communicator(director)
+    try:
+        for comm in (first, second):
+            assert (await comm.connect())[0]
+            assert (await receive(comm))["type"] == "snapshot"
+        assert await refused_with(third) == CLOSE_TOO_MANY
+        assert (await someone_else.connect())[0]
+        assert (await receive(someone_else))["type"] == "snapshot"
+        await second.disconnect()
+        again = await communicator(staff)
+        assert (await again.connect())[0]
+        assert (await receive(again))["type"] == "snapshot"
+        await again.disconnect()
+    finally:
+        for comm in (first, third, someone_else):
+            await comm.disconnect()
+
+
+async def test_a_persons_sockets_share_one_frame_budget(world, settings):
+    settings.WEBSOCKET_RATE_BURST = 4
+    settings.WEBSOCKET_RATE_PER_SECOND = 1
+    staff = world.cast["ws_staff"]
+    a, b, other = [await communicator(p) for p in (staff, staff, world.cast["rc_director"])]
+    try:
+        for comm in (a, b, other):
+            await comm.connect()
+            await receive(comm)  # snapshot
+        replies = []
+        for n, comm in enumerate((a, b, a, b, b)):
+            await comm.send_to(text_data=json.dumps({"id": n, "type": "ping"}))
+            replies.append(await receive(comm))
+        assert [r["type"] for r in replies] == ["ack"] * 4 + ["error"]
+        assert (replies[4]["code"], replies[4]["id"]) == ("rate_limited", 4)
+        # Another person's budget is their own.
+        await other.send_to(text_data=json.dumps({"id": 9, "type": "ping"}))
+        assert await receive(other) == {"type": "ack", "id": 9}
+    finally:
+        for comm in (a, b, other):
+            await comm.disconnect()
