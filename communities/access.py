@@ -8,7 +8,7 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from communities import roles
-from communities.models import Community, Membership, Position
+from communities.models import AuditEvent, Community, Membership, Position
 
 # What each action asks of the community; reading a community page needs nothing.
 COMMUNITY_ACTIONS = {
@@ -63,6 +63,21 @@ def signed_in(pairs) -> dict:
     )
     people = {user.pk: user for user in users}
     return {(key, user): people[user] for key, user in pairs if key in alive and user in people}
+
+
+def withdrawn_since(pairs, since) -> tuple[set, set]:
+    """The live transport's catch-up, for access changes whose message it may have missed (a
+    channel-layer outage): of (session key, user id) pairs, those no longer signed in, and the
+    ids of those whose rights an audited change has touched since `since` (every such change
+    names its person in `data["user"]`). A few queries however many pairs."""
+    pairs = list(set(pairs))
+    alive = {}
+    for start in range(0, len(pairs), 1000):
+        alive |= signed_in(pairs[start : start + 1000])
+    gone = set(pairs) - alive.keys()
+    touched = AuditEvent.objects.filter(created_at__gte=since, data__has_key="user")
+    changed = set(touched.values_list("data__user", flat=True))
+    return gone, changed & {user for _key, user in pairs}
 
 
 def pending_count(community: Community) -> int:

@@ -12,6 +12,11 @@ ends access when it is withdrawn.
   per process; each local socket of that person checks again, with the person re-read from the
   database, and is closed (4401, 4403) or sent what it may still see. A logout names its
   session: only that session's sockets close, at once.
+- **Catching up.** A message can be lost (Redis restarted or unreachable). Every
+  `CHECK_SECONDS`, and at once after the layer comes back, the process asks the database which
+  of its sockets' sessions have ended and whose rights an audited change has touched since the
+  last look (`communities.access.withdrawn_since`), and checks those again: access lost while
+  the layer was down ends within `CHECK_SECONDS` at most.
 
 Both limits are counted per process, not across processes: counting across them would cost a
 Redis round trip on every frame (the rate) and a lease that a killed process cannot leave
@@ -23,16 +28,22 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from datetime import timedelta
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import timezone
 
+from communities import access
 from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
 ACCESS_GROUP = "access"
-CHECK_SECONDS = 30.0  # how often the subscription joins its group again (Redis may forget it)
+CHECK_SECONDS = 30.0  # how often the subscription joins its group again and catches up
+# Catch-up windows overlap by this much: audit times come from the clocks of other processes.
+CLOCK_MARGIN = timedelta(seconds=10)
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off while the channel layer is unreachable
 
 
@@ -103,6 +114,26 @@ class People:
             socket.recheck_soon(session_ended=session_key is not None)
         return len(sockets)
 
+    async def catch_up(self, since) -> int:
+        """Check again the sockets here whose session has ended or whose person's rights
+        changed since `since`, by the database (for messages that may have been lost).
+        Returns how many were asked."""
+        sockets = [s for mine in self.sockets.values() for s in mine if not s.closed]
+        if not sockets:
+            return 0
+        pairs = {(s.session_key, s.user.pk) for s in sockets}
+        gone, changed = await database_sync_to_async(access.withdrawn_since)(pairs, since)
+        asked = 0
+        for socket in sockets:
+            if (socket.session_key, socket.user.pk) in gone:
+                socket.recheck_soon(session_ended=True)
+            elif socket.user.pk in changed:
+                socket.recheck_soon()
+            else:
+                continue
+            asked += 1
+        return asked
+
 
 class AccessWatch:
     """The process's one subscription to access changes: one channel in the `access` group."""
@@ -113,6 +144,7 @@ class AccessWatch:
         self.channel = None
         self.task = None
         self.keep = None
+        self.looked = timezone.now()  # access changes before this have been dealt with
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
@@ -135,6 +167,8 @@ class AccessWatch:
                 if failures:
                     await self.layer.group_add(ACCESS_GROUP, self.channel)
                     failures = 0
+                    # Messages sent while the layer was down are lost: ask the database.
+                    asyncio.ensure_future(self._catch_up())
                 message = await self.layer.receive(self.channel)
                 if message.get("type") == "access.changed":
                     self.people.access_changed(message["user"], message.get("session"))
@@ -148,8 +182,18 @@ class AccessWatch:
 
     async def _keep(self) -> None:
         """Every CHECK_SECONDS: still in the group (a restarted Redis forgot it, and
-        channels_redis lets group membership expire after a day)."""
+        channels_redis lets group membership expire after a day), and caught up."""
         while True:
             await asyncio.sleep(CHECK_SECONDS)
             with contextlib.suppress(Exception):  # the receive loop deals with outages
                 await self.layer.group_add(ACCESS_GROUP, self.channel)
+            await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        began = timezone.now()
+        try:
+            await self.people.catch_up(self.looked - CLOCK_MARGIN)
+        except Exception:  # noqa: BLE001 - the database may be away; the next look retries
+            logger.exception("access changes: catching up failed")
+            return
+        self.looked = max(self.looked, began)

@@ -252,6 +252,28 @@ async def test_a_superuser_demoted_mid_meeting_can_no_longer_run_polls(
     assert not opened
 
 
+# -- lost messages: the catch-up from the database ------------------------------------------------
+
+
+async def test_access_lost_while_the_message_was_lost_ends_at_the_next_catch_up(
+    world, meeting, no_access_messages
+):
+    """Redis was down when the change was published: the process's periodic look at the
+    database (sessions, and the audit log naming whose rights changed) ends it instead."""
+    resident, member = world.cast["resident"], world.cast["council_member"]
+    chair = world.cast["party_secretary"]
+    async with Room(resident, meeting) as r, Room(member, meeting) as m, Room(chair, meeting) as c:
+        since = timezone.now()
+        await database_sync_to_async(revoke)(world, "resident")
+        await database_sync_to_async(m.client.logout)()
+        assert await People.here().catch_up(since) == 2
+        assert (await close_after(r, time.monotonic()))[0] == CLOSE_FORBIDDEN
+        assert (await close_after(m, time.monotonic()))[0] == CLOSE_UNAUTHENTICATED
+        # Those whose access did not change are left alone.
+        assert await People.here().catch_up(timezone.now()) == 0
+        assert (await c.ask("ping"))["type"] == "ack"
+
+
 # -- resume: never an event twice ------------------------------------------------------------------
 
 
