@@ -9,6 +9,7 @@ make for anyone who calls them.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -119,13 +120,15 @@ def is_chair(user, meeting_id: int) -> bool:
 
 def _in_room_now(session_key, user_id: int, meeting_id: int):
     """The socket's person and meeting as the database has them now, if that person is still
-    signed in by the socket's session and may still be in the room (`access.may_attend`, the
-    one definition); else SESSION_GONE or ROOM_GONE."""
+    signed in by the socket's session (an active account) and may still see the meeting
+    (`Meeting.objects.visible_to`, the one definition, which with an active signed-in person
+    is `access.may_attend`); else SESSION_GONE or ROOM_GONE."""
     user = signed_in([(session_key, user_id)]).get((session_key, user_id))
     if user is None:
         return SESSION_GONE, None
-    meeting = Meeting.objects.select_related("community").filter(pk=meeting_id).first()
-    if meeting is None or not access.may_attend(user, meeting):
+    try:  # fetched through the one visibility queryset: the row and the check in one query
+        meeting = access.get_meeting_for(user, meeting_id)
+    except Http404:
         return ROOM_GONE, None
     return user, meeting
 
