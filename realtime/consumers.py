@@ -509,8 +509,9 @@ class MeetingConsumer(ProtocolConsumer):
 
     async def resume(self, message, *, since: int):
         """Send the events after `since` that this socket has not been sent yet (never one
-        twice: those the hub wrote while the log was being read are skipped), then the ack with
-        the seq the socket is now current to. Access is checked afresh first."""
+        twice: those the hub wrote while the log was being read are skipped), or a fresh
+        snapshot when there are too many, then the ack with the seq the socket is now current
+        to. Access is checked afresh first."""
         async with self.gate:
             outcome = await database_sync_to_async(live.replay)(
                 self.session_key, self.user.pk, self.meeting.pk, since
@@ -518,9 +519,9 @@ class MeetingConsumer(ProtocolConsumer):
             if await self._closed_for(outcome):
                 return
             self.user, events = outcome
-            if events is None:
+            if events is None:  # too many to replay: the whole room instead
                 await self.send_snapshot()
-                return
+                events = ()
             for event in events:
                 if event.seq <= self.delivered_seq:
                     continue  # already sent on this socket: by the hub, a snapshot or a resume

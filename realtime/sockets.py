@@ -19,9 +19,10 @@ ends access when it is withdrawn.
   the layer was down ends within `CHECK_SECONDS` at most.
 
 Both limits are counted per process, not across processes: counting across them would cost a
-Redis round trip on every frame (the rate) and a lease that a killed process cannot leave
-behind (the sockets). With N processes a person may hold up to N times the limit; a proxy that
-hashes the session cookie to a process (docs/deploy.md) makes the limits per person again.
+Redis round trip on every frame (the rate), and for the sockets a lease in Redis that a killed
+process cannot leave behind (a count it never takes back would lock its people out). Behind a
+proxy that spreads sockets over N processes, a person may hold up to N times the limit: still
+a bound.
 """
 
 import asyncio

@@ -204,6 +204,17 @@ async def test_it_replays_missed_events_on_resume(world, meeting):
         assert again == {"type": "ack", "id": again["id"], "seq": since + 3}
 
 
+async def test_a_resume_too_far_back_gets_the_whole_room_then_its_ack(world, meeting, monkeypatch):
+    from deliberation.meetings import live
+
+    monkeypatch.setattr(live, "events_since", lambda *args, **kwargs: None)  # over 500 missed
+    async with Room(world.cast["council_member"], meeting) as m:
+        ack_id = await m.send("resume", since=0)
+        snapshot = await m.expect("snapshot")
+        ack = await m.expect("ack")
+        assert ack == {"type": "ack", "id": ack_id, "seq": snapshot["seq"]}
+
+
 async def test_it_answers_bad_frames_and_stays_open(world, meeting):
     async with Room(world.cast["council_member"], meeting) as m:
         await m.comm.send_to(text_data="{not json")
