@@ -149,8 +149,13 @@ class AccessWatch:
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
-        await self.layer.group_add(ACCESS_GROUP, self.channel)
-        self.task = asyncio.ensure_future(self._run())
+        try:
+            await self.layer.group_add(ACCESS_GROUP, self.channel)
+            failures = 0
+        except Exception:  # noqa: BLE001 - the layer is down: sockets open all the same
+            logger.exception("access changes: could not subscribe yet")
+            failures = 1  # the receive loop keeps trying, then catches up
+        self.task = asyncio.ensure_future(self._run(failures))
         self.keep = asyncio.ensure_future(self._keep())
 
     async def stop(self) -> None:
@@ -161,8 +166,9 @@ class AccessWatch:
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
 
-    async def _run(self) -> None:
-        failures = 0
+    async def _run(self, failures: int = 0) -> None:
+        """Receive access changes; while the layer fails, keep trying with back-off, and once
+        it answers, join the group again (a restarted Redis forgot it) and catch up."""
         while True:
             try:
                 if failures:

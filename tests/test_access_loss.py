@@ -274,6 +274,34 @@ async def test_access_lost_while_the_message_was_lost_ends_at_the_next_catch_up(
         assert (await c.ask("ping"))["type"] == "ack"
 
 
+async def test_the_subscription_outlives_the_layer_and_catches_up(world, meeting, monkeypatch):
+    """The layer fails (Redis restarted): the subscription keeps trying, joins its group again
+    and asks the database what it may have missed."""
+    import realtime.sockets as sockets
+
+    monkeypatch.setattr(sockets, "RETRY_SECONDS", (0.01,))
+    resident = world.cast["resident"]
+    async with Room(resident, meeting) as r:
+        watch = People.here().watch
+        real_receive, failures = watch.layer.receive, []
+
+        async def flaky(channel):
+            if len(failures) < 3:
+                failures.append(channel)
+                raise ConnectionError("the layer is down")
+            return await real_receive(channel)
+
+        watch.task.cancel()
+        monkeypatch.setattr(watch.layer, "receive", flaky)
+        watch.looked = timezone.now()
+        # Revoked while the layer was down: its message is lost.
+        monkeypatch.setattr(People, "access_changed", lambda self, user_id, session_key=None: 0)
+        await database_sync_to_async(revoke)(world, "resident")
+        watch.task = sockets.asyncio.ensure_future(watch._run())
+        assert (await close_after(r, time.monotonic()))[0] == CLOSE_FORBIDDEN
+        assert failures  # it was the retry that caught up
+
+
 # -- resume: never an event twice ------------------------------------------------------------------
 
 
