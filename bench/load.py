@@ -91,18 +91,21 @@ class Client:
                     elif kind == "error":
                         self.errors += 1
                 elif kind == "snapshot":
-                    if not self.resuming:
-                        self.seq = max(self.seq, frame["seq"])
+                    if self.resuming and self.seen is not None:
+                        # The room as of its seq: the server never sends this socket an event
+                        # at or below it (docs/protocol.md), so the snapshot delivered those.
+                        self.seen.update(range(self.seq + 1, frame["seq"] + 1))
+                    self.seq = max(self.seq, frame["seq"])
                     if not self.snapshot.done():
                         self.snapshot.set_result(now)
         except Exception:  # noqa: BLE001,S110 - a dropped socket shows up as missing events
             pass
 
     async def rejoin(self, url: str, origin: str) -> None:
-        """Connect again (to `url`) and `resume` from the last seq this client held before."""
+        """Connect again (to `url`) and `resume` from the last seq this client held before: the
+        server sends only what neither the new snapshot nor an event since has brought."""
         if self.task is not None:
             self.task.cancel()
-        # Events newer than the snapshot can arrive before the resume is sent: ask from here.
         since = self.seq
         self.url, self.origin, self.resuming = url, origin, True
         try:

@@ -1,11 +1,14 @@
 """Fetch-and-check helpers: one per object; missing and forbidden both answer 404."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from communities import roles
-from communities.models import Community, Membership, Organization, Position
+from communities.models import AuditEvent, Community, Membership, Organization, Position
 
 # What each action asks of the community; reading a community page needs nothing.
 COMMUNITY_ACTIONS = {
@@ -57,6 +60,42 @@ def get_party_roll_for(user, slug: str) -> Organization:
     if party is None:
         raise Http404("No such roll.")
     return party
+
+
+def signed_in(pairs) -> dict:
+    """Of (session key, user id) pairs, those still signed in by that session, each with its
+    person as the database has them now: {pair: user}. The session must exist and not have
+    expired, and the account must be active. Two queries however many pairs.
+
+    The one check a live socket makes before it acts and again when its person's access
+    changes: the user a socket was opened with is never trusted to be current."""
+    pairs = set(pairs)
+    keys = {key for key, _user in pairs if key}
+    alive = set(
+        Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
+            "pk", flat=True
+        )
+    )
+    users = get_user_model().objects.filter(
+        pk__in={user for key, user in pairs if key in alive}, is_active=True
+    )
+    people = {user.pk: user for user in users}
+    return {(key, user): people[user] for key, user in pairs if key in alive and user in people}
+
+
+def withdrawn_since(pairs, since) -> tuple[set, set]:
+    """The live transport's catch-up, for access changes whose message it may have missed (a
+    channel-layer outage): of (session key, user id) pairs, those no longer signed in, and the
+    ids of those whose rights an audited change has touched since `since` (every such change
+    names its person in `data["user"]`). A few queries however many pairs."""
+    pairs = list(set(pairs))
+    alive = {}
+    for start in range(0, len(pairs), 1000):
+        alive |= signed_in(pairs[start : start + 1000])
+    gone = set(pairs) - alive.keys()
+    touched = AuditEvent.objects.filter(created_at__gte=since, data__has_key="user")
+    changed = set(touched.values_list("data__user", flat=True))
+    return gone, changed & {user for _key, user in pairs}
 
 
 def pending_count(community: Community) -> int:

@@ -98,6 +98,11 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
 
+    def save_model(self, request, obj, form, change):
+        # Through the service: audited, and a deactivated or demoted account's open live
+        # sockets are checked again once the admin's transaction commits.
+        services.save_account(request.user, obj, changed=list(form.changed_data))
+
 
 @admin.register(Community)
 class CommunityAdmin(StructureAdmin):

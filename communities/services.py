@@ -2,7 +2,8 @@
 
 Each public function takes the acting user, checks permission, changes rows in one transaction,
 re-derives the affected user's object permissions from the role policy, writes an audit event and
-schedules its broadcast on commit.
+schedules its broadcast on commit. Every change to what a person may do is also published as
+`access.changed` (communities.events), so that their open live sockets are checked again.
 """
 
 from django.contrib.auth import get_user_model
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
 from communities import access, audit, roles
-from communities.events import publish_on_commit
+from communities.events import access_changed, publish_on_commit
 from communities.models import (
     Community,
     Estate,
@@ -121,8 +122,13 @@ def sync_permissions(user, community: Community) -> dict[str, list[str]]:
 
 
 def _sync_and_audit(actor, user, community, verb, obj, data=None):
+    """Re-derive the user's permissions, audit the change (naming whose access it was), and
+    tell their open live sockets on commit: the one path every change of a person's rights takes."""
     changes = sync_permissions(user, community)
-    audit.record(actor, verb, obj, community=community, data={**(data or {}), **changes})
+    audit.record(
+        actor, verb, obj, community=community, data={**(data or {}), "user": user.pk, **changes}
+    )
+    access_changed(user.pk, community_id=community.pk)
     return changes
 
 
@@ -137,6 +143,29 @@ def sign_up(*, username: str, password: str, display_name: str = ""):
             username=username, password=password, display_name=display_name
         )
         audit.record(user, "user.signed_up", user)
+    return user
+
+
+# What an account may do besides its roles: whether it may sign in at all, the admin flags, and
+# the permissions and groups given to it directly. A change to any of these is an access change.
+ACCOUNT_ACCESS_FIELDS = frozenset(
+    {"is_active", "is_staff", "is_superuser", "groups", "user_permissions", "password"}
+)
+
+
+def save_account(actor, user, *, changed: list[str] | None = None):
+    """Create or change an account as a site administrator edited it (the admin), audited; a
+    change to what it may do reaches its open live sockets on commit."""
+    creating = user._state.adding
+    perm = "communities.add_user" if creating else "communities.change_user"
+    _require_model_perm(actor, perm, _("You may not change accounts."))
+    changed = list(changed or [])
+    with transaction.atomic():
+        user.save()
+        verb = "user.created" if creating else "user.changed"
+        audit.record(actor, verb, user, data={"fields": changed, "user": user.pk})
+        if not creating and ACCOUNT_ACCESS_FIELDS & set(changed):
+            access_changed(user.pk)
     return user
 
 

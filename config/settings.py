@@ -281,7 +281,9 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Live rooms: limits on what one WebSocket connection may send.
+# Live rooms: limits on what one person's WebSocket connections may send (the rate is shared by
+# all of a person's sockets in a process; realtime/sockets.py), and how many they may hold.
 WEBSOCKET_MAX_FRAME_BYTES = env_int("WEBSOCKET_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WEBSOCKET_RATE_PER_SECOND = env_int("WEBSOCKET_RATE_PER_SECOND", 10, minimum=1)
 WEBSOCKET_RATE_BURST = env_int("WEBSOCKET_RATE_BURST", 20, minimum=1)
+WEBSOCKET_MAX_PER_PERSON = env_int("WEBSOCKET_MAX_PER_PERSON", 5, minimum=1)

@@ -22,6 +22,10 @@ ROOM_STRINGS = {
     "sign_in_to_follow": _("Sign in to follow the meeting live and take part."),
     "closed_forbidden": _("You no longer have access to this meeting."),
     "closed_flooding": _("Too many messages were sent. Reconnecting in a moment…"),
+    "closed_too_many": _(
+        "The live room is open in too many of your tabs or devices. Close one; this page "
+        "reconnects by itself."
+    ),
     "no_websocket": _(
         "This browser cannot follow the meeting live. Reload the page to see the latest state."
     ),

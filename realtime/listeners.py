@@ -4,9 +4,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.dispatch import receiver
 
-from communities.events import domain_event
+from communities.events import ACCESS_CHANGED, domain_event
 from realtime.consumers import verification_group
 from realtime.hub import group_name
+from realtime.sockets import ACCESS_GROUP
 
 
 def _group_send(group: str, message: dict) -> None:
@@ -37,3 +38,15 @@ def forward_meeting_events(sender, *, kind, community_id, data, **kwargs):
         return
     message = {"type": "room.event" if kind == "meeting.event" else "room.dirty", **data}
     _group_send(group_name(data["meeting"]), message)
+
+
+@receiver(domain_event)
+def forward_access_changes(sender, *, kind, community_id, data, **kwargs):
+    """A person's access changed: one message to every process (each is one member of the
+    access group), which checks that person's sockets there again (realtime/sockets.py)."""
+    if kind != ACCESS_CHANGED:
+        return
+    _group_send(
+        ACCESS_GROUP,
+        {"type": "access.changed", "user": data["user"], "session": data.get("session")},
+    )

@@ -16,11 +16,13 @@ MAX_ID_LENGTH = 64
 class ProtocolError(Exception):
     """A frame the server refuses; `code` is stable and machine-readable."""
 
-    def __init__(self, code: str, detail: str = "", *, field: str | None = None):
+    def __init__(self, code: str, detail: str = "", *, field: str | None = None, message_id=None):
         super().__init__(code, detail)
         self.code = code
         self.detail = detail
         self.field = field
+        # The client's `id`, when the frame could be read that far: the error reply echoes it.
+        self.message_id = message_id
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Message:
 
 
 def parse_frame(text: str, *, max_bytes: int) -> Message:
-    """Turn one text frame into a Message, or raise ProtocolError."""
+    """Turn one text frame into a Message, or raise ProtocolError (with the frame's `id` when
+    it could be read)."""
     if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
         raise ProtocolError("too_large", f"frames are limited to {max_bytes} bytes")
     try:
@@ -49,7 +52,7 @@ def parse_frame(text: str, *, max_bytes: int) -> Message:
         raise ProtocolError("malformed", "id must be an integer or a short string")
     message_type = data.pop("type", None)
     if not isinstance(message_type, str) or not message_type:
-        raise ProtocolError("malformed", "type must be a non-empty string")
+        raise ProtocolError("malformed", "type must be a non-empty string", message_id=message_id)
     return Message(type=message_type, id=message_id, body=data)
 
 

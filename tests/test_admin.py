@@ -95,3 +95,34 @@ def test_it_audits_permission_edits_by_a_superuser(admin_client, world):
     assert world.cast["outsider"].has_perm("communities.comment", world.community)
     event = AuditEvent.objects.get(verb="permissions.edited_in_admin")
     assert event.data["added"] == ["comment"]
+
+
+def test_it_demotes_and_deactivates_accounts_through_the_service(
+    admin_client, world, django_capture_on_commit_callbacks
+):
+    """The admin's user form saves through services.save_account: audited, and the change to
+    what the account may do is published for its open live sockets."""
+    from communities.events import domain_event
+
+    overseer = User.objects.create_superuser("overseer", password="x-irrelevant-1")
+    heard = []
+
+    def listen(sender, *, kind, data, **kwargs):
+        heard.append((kind, data))
+
+    domain_event.connect(listen)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                reverse("admin:communities_user_change", args=[overseer.pk]),
+                {"username": "overseer", "display_name": "", "email": "", "is_active": "",
+                 "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"},
+            )  # fmt: skip
+    finally:
+        domain_event.disconnect(listen)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    overseer.refresh_from_db()
+    assert not overseer.is_superuser and not overseer.is_active
+    event = AuditEvent.objects.get(verb="user.changed")
+    assert {"is_active", "is_superuser"} <= set(event.data["fields"])
+    assert ("access.changed", {"user": overseer.pk, "session": None}) in heard

@@ -110,3 +110,99 @@ def test_it_serves_one_meeting_from_two_processes_in_order(world, servers):
     texts = [e["data"]["html"] for e in on_a if e["kind"] == "chat.message"]
     assert sorted(texts) == sorted(f"第{i}条" for i in range(CHATS))
     assert raised["seq"] == start + 1
+
+
+# -- access ends on every process ------------------------------------------------------------------
+
+WITHIN = 1.0  # seconds from the change to every socket's close
+
+
+def _post(port: int, path: str, cookie: str, data: dict) -> int:
+    """A form post to one server, as the signed-in browser with `cookie` would send it; the
+    status of its answer (the redirect is not followed: these servers collect no static files,
+    which pages need)."""
+    import secrets as tokens
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    csrf = tokens.token_hex(16)  # a CSRF secret of the browser's own, sent back in the header
+    request = urllib.request.Request(  # noqa: S310 - a test server on 127.0.0.1
+        f"http://127.0.0.1:{port}{path}",
+        data=urllib.parse.urlencode(data).encode(),
+        headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf},
+        method="POST",
+    )
+    try:
+        with urllib.request.build_opener(Stay).open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as answer:  # the redirect, unfollowed
+        return answer.code
+
+
+async def _closed(socket_, started: float, timeout: float = 5) -> tuple[int, float, list]:
+    """Read until the server closes the socket: its code, the seconds since `started`, and the
+    numbered events or snapshots that came first (there must be none)."""
+    import websockets
+
+    seen = []
+    end = time.monotonic() + timeout
+    try:
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket_.recv(), end - time.monotonic()))
+            if frame["type"] != "state":
+                seen.append(frame)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None, time.monotonic() - started, seen
+
+
+def test_access_withdrawn_on_one_process_ends_on_both(world, servers):
+    """The resident's browser holds a socket on each process; the workstation revokes their
+    membership through the other's pages. Both sockets close with 4403 within a second, with
+    nothing of the members-only meeting sent after; the member's logout on one process closes
+    that session's socket on the other with 4401."""
+    from asgiref.sync import async_to_sync
+
+    chair, resident = world.cast["party_secretary"], world.cast["resident"]
+    member, staff = world.cast["council_member"], world.cast["ws_staff"]
+    meeting = meetings.start_meeting(
+        chair,
+        meetings.schedule_meeting(
+            chair, world.community, title="成员会议", kind="council", public=False,
+            scheduled_at=timezone.now(), agenda=[("议程一", None)],
+        ),
+    )  # fmt: skip
+    membership = resident.memberships.get(community=world.community)
+    resident_cookie, member_cookie, staff_cookie = map(_cookie, (resident, member, staff))
+
+    async def run():
+        r0, _ = await _connect(servers[0], meeting, resident_cookie)
+        r1, _ = await _connect(servers[1], meeting, resident_cookie)
+        m1, _ = await _connect(servers[1], meeting, member_cookie)
+        try:
+            started = time.monotonic()
+            status = await asyncio.to_thread(
+                _post, servers[0], f"/memberships/{membership.pk}/decide/", staff_cookie,
+                {"decision": "revoke", "reason": "已搬离本社区"},
+            )  # fmt: skip
+            revoked = [await _closed(s, started) for s in (r0, r1)]
+            started = time.monotonic()
+            await asyncio.to_thread(_post, servers[0], "/accounts/logout/", member_cookie, {})
+            logged_out = await _closed(m1, started)
+            return status, revoked, logged_out
+        finally:
+            for socket_ in (r0, r1, m1):
+                await socket_.close()
+
+    status, revoked, logged_out = async_to_sync(run)()
+    assert status == 302  # the decision was recorded, and the page would show the queue
+    for code, took, seen in revoked:
+        assert (code, seen) == (4403, []) and took < WITHIN, (code, took, seen)
+    code, took, seen = logged_out
+    assert (code, seen) == (4401, []) and took < WITHIN, (code, took, seen)
+    print(f"access lost across processes: revoked {[round(t, 3) for _c, t, _s in revoked]} s, "
+          f"logged out {took:.3f} s")  # fmt: skip

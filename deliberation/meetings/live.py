@@ -8,11 +8,12 @@ make for anyone who calls them.
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from communities.access import signed_in
 from communities.models import Organization
 from deliberation import access, electorates, meeting_log
 from deliberation.meetings.floor import (
@@ -67,10 +68,12 @@ ACTIONS = {
     "hand_chair": hand_chair_to,
 }
 
-SESSION_GONE = object()  # a live action's sender has logged out or been deactivated
+SESSION_GONE = object()  # the session ended (logout, expiry) or the account was deactivated
+ROOM_GONE = object()  # the socket's person may no longer be in this meeting's room
 
 __all__ = [
     "ACTIONS",
+    "ROOM_GONE",
     "SESSION_GONE",
     "act",
     "cast_batch",
@@ -85,8 +88,9 @@ __all__ = [
     "is_chair",
     "leave",
     "meeting_for",
+    "recheck",
+    "replay",
     "room",
-    "signed_in",
     "snapshot",
 ]
 
@@ -96,19 +100,6 @@ events_since = meeting_log.events_since
 
 
 # -- sockets ----------------------------------------------------------------------------------
-
-
-def signed_in(pairs) -> set:
-    """Of (session key, user id) pairs, those whose session still exists and whose user is still
-    active: the check every live action makes, in two queries however many there are."""
-    keys = {key for key, _user in pairs if key}
-    alive = set(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
-    active = set(
-        get_user_model()
-        .objects.filter(pk__in={user for _key, user in pairs}, is_active=True)
-        .values_list("pk", flat=True)
-    )
-    return {(key, user) for key, user in pairs if key in alive and user in active}
 
 
 def meeting_for(user, meeting_id: int) -> Meeting | None:
@@ -127,12 +118,50 @@ def is_chair(user, meeting_id: int) -> bool:
     return access.may_chair(user, meeting)
 
 
+def _in_room_now(session_key, user_id: int, meeting_id: int):
+    """The socket's person and meeting as the database has them now, if that person is still
+    signed in by the socket's session (an active account) and may still see the meeting
+    (`Meeting.objects.visible_to`, the one definition, which with an active signed-in person
+    is `access.may_attend`); else SESSION_GONE or ROOM_GONE."""
+    user = signed_in([(session_key, user_id)]).get((session_key, user_id))
+    if user is None:
+        return SESSION_GONE, None
+    try:  # fetched through the one visibility queryset: the row and the check in one query
+        meeting = access.get_meeting_for(user, meeting_id)
+    except Http404:
+        return ROOM_GONE, None
+    return user, meeting
+
+
 def act(user, session_key, meeting, action: str, arguments: dict):
-    """Run one live action for `user`, if their session is still alive (else SESSION_GONE):
-    the session check and the service in one trip to the database thread."""
-    if (session_key, user.pk) not in signed_in([(session_key, user.pk)]):
-        return SESSION_GONE
-    return ACTIONS[action](user, meeting, **arguments)
+    """Run one live action for the socket's person, re-read from the database (a demoted
+    superuser or a revoked member acts as what they are now, never as what they were when the
+    socket opened); SESSION_GONE or ROOM_GONE if they may no longer. The check and the
+    service in one trip to the database thread."""
+    person, meeting = _in_room_now(session_key, user.pk, meeting.pk)
+    if meeting is None:
+        return person
+    return ACTIONS[action](person, meeting, **arguments)
+
+
+def recheck(session_key, user_id: int, meeting_id: int):
+    """The socket's person's access changed: SESSION_GONE, ROOM_GONE, or (the person as they
+    are now, their fresh snapshot of the room), which may show fewer rights (no longer the
+    chair, no longer taking part: what a visitor to a public meeting sees)."""
+    person, meeting = _in_room_now(session_key, user_id, meeting_id)
+    if meeting is None:
+        return person
+    return person, snapshot(meeting, person)
+
+
+def replay(session_key, user_id: int, meeting_id: int, since: int):
+    """A `resume`: SESSION_GONE, ROOM_GONE, or (the person as they are now, the events after
+    `since` they may see, or None if too many): checked afresh, so a socket whose access ended
+    cannot fetch what it may no longer see."""
+    person, meeting = _in_room_now(session_key, user_id, meeting_id)
+    if meeting is None:
+        return person
+    return person, events_since(meeting, since, person)
 
 
 # -- the room hub -------------------------------------------------------------------------------
@@ -190,7 +219,8 @@ def cast_batch(meeting_id: int, ballots) -> list:
     (with `user`, `session_key`, `poll_id`, `choices`, `organization_id` and `language`), its
     outcome dict, its refusal, or SESSION_GONE, in order. Refusals are worded in each voter's
     language: one call per (poll, language) group."""
-    allowed = signed_in([(b.session_key, b.user.pk) for b in ballots])
+    # Each voter as the database has them now, not as their socket remembers them.
+    people = signed_in([(b.session_key, b.user.pk) for b in ballots])
     meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
     org_ids = {b.organization_id for b in ballots if b.organization_id is not None}
     orgs = {}
@@ -198,13 +228,14 @@ def cast_batch(meeting_id: int, ballots) -> list:
         orgs = Organization.objects.filter(pk__in=org_ids, community=meeting.community_id).in_bulk()
     outcomes: list = [SESSION_GONE] * len(ballots)
     groups: dict[tuple, list[int]] = {}
+    voters: list = [None] * len(ballots)
     for index, ballot in enumerate(ballots):
-        if (ballot.session_key, ballot.user.pk) in allowed:
+        voters[index] = people.get((ballot.session_key, ballot.user.pk))
+        if voters[index] is not None:
             groups.setdefault((ballot.poll_id, ballot.language), []).append(index)
     for (poll_id, language), indexes in groups.items():
         entries = [
-            (ballots[i].user, ballots[i].choices, orgs.get(ballots[i].organization_id))
-            for i in indexes
+            (voters[i], ballots[i].choices, orgs.get(ballots[i].organization_id)) for i in indexes
         ]
         with translation.override(language):
             results = cast_many(meeting, poll_id, entries)

@@ -161,10 +161,13 @@ function startRoom(root) {
     dispatch(frame);
   }
 
+  // Why the socket closed, in words (docs/protocol.md's close codes); 4401 and 4403 end it.
+  const CLOSED = { 4409: "closed_too_many", 4429: "closed_flooding" };
+
   function onClose(code) {
     if (code === 4401) connection.show(t("closed_signed_out"), { signIn: true });
     else if (code === 4403) connection.show(t("closed_forbidden"));
-    else connection.show(code === 4429 ? t("closed_flooding") : t("offline"), { retry: true });
+    else connection.show(t(CLOSED[code] ?? "offline"), { retry: true });
     dispatch({ type: "closed" });
   }
 

@@ -30,7 +30,9 @@ if (banner && "WebSocket" in window) {
       }
     },
     onClose(code, { stopped }) {
-      if (!stopped) show(banner.dataset.textOffline, false); // 4401, 4403: not allowed, stop
+      if (code === 4401) show(banner.dataset.textSignedOut, false);
+      else if (stopped) show(banner.dataset.textForbidden, false); // 4403: the right is gone
+      else show(banner.dataset.textOffline, false);
     },
   });
 }

@@ -16,12 +16,13 @@ describe("back-off", () => {
     assert.equal(backoffDelay(12, 0), 15000);
   });
 
-  it("stops for good after 4401 and 4403, comes back at once after 4408, slowly after 4429", () => {
+  it("stops for good after 4401 and 4403, comes back at once after 4408, slowly after 4409 and 4429", () => {
     assert.deepEqual(afterClose(4401, 2), { stop: true, attempt: 2 });
     assert.deepEqual(afterClose(4403, 0), { stop: true, attempt: 0 });
     assert.deepEqual(afterClose(4408, 6), { stop: false, attempt: 0 });
     assert.deepEqual(afterClose(4429, 1), { stop: false, attempt: 3 });
     assert.deepEqual(afterClose(4429, 5), { stop: false, attempt: 5 });
+    assert.deepEqual(afterClose(4409, 0), { stop: false, attempt: 3 });
     assert.deepEqual(afterClose(1006, 2), { stop: false, attempt: 2 });
   });
 

@@ -15,12 +15,15 @@ export function backoffDelay(attempt, random) {
   return Math.min(BACKOFF_MAX, BACKOFF_BASE * 2 ** attempt) * (0.5 + random / 2);
 }
 
-/** What a close code means for reconnecting: stop (4401 signed out, 4403 forbidden), or the
- * attempt number to wait for (4408 too slow: at once; 4429 flooding: at least the fourth). */
+/** What a close code means for reconnecting: stop (4401 signed out, 4403 forbidden: the
+ * server accepts, then closes with the code, so that it reaches the page), or the attempt
+ * number to wait for (4408 too slow: at once; 4409 too many sockets of this person, 4429
+ * flooding: at least the fourth, 4 to 8 s, so that a tab over the limit gets in once another
+ * closes without knocking all the time). */
 export function afterClose(code, attempt) {
   if (code === 4401 || code === 4403) return { stop: true, attempt };
   if (code === 4408) return { stop: false, attempt: 0 };
-  if (code === 4429) return { stop: false, attempt: Math.max(attempt, 3) };
+  if (code === 4409 || code === 4429) return { stop: false, attempt: Math.max(attempt, 3) };
   return { stop: false, attempt };
 }
 
