@@ -97,6 +97,17 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
 
+    def save_model(self, request, obj, form, change):
+        # The form has checked and normalised the name (User.clean); the change of name itself
+        # goes through the service, which audits it.
+        if change and "display_name" in form.changed_data and obj.display_name:
+            name = obj.display_name
+            obj.display_name = form.initial.get("display_name", "")
+            super().save_model(request, obj, form, change)
+            services.rename(request.user, obj, name)
+        else:
+            super().save_model(request, obj, form, change)
+
 
 @admin.register(Community)
 class CommunityAdmin(StructureAdmin):

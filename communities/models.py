@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -13,13 +14,35 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from communities import names
+from communities.names import UsernameScriptValidator
 from communities.roles import OrganizationKind, Title, is_valid_title
 
 
 class User(AbstractUser):
-    """A person with a login; Chinese names do not split into first and last, so one field."""
+    """A person with a login; Chinese names do not split into first and last, so one field.
 
-    display_name = models.CharField(_("full name"), max_length=64, blank=True)
+    What a username and a display name may hold is `communities.names`; who is an official is
+    never read from either, only from positions (`communities.badges`).
+    """
+
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_(
+            "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only; "
+            "letters of one script (Chinese characters may go with Latin letters)."
+        ),
+        validators=[UnicodeUsernameValidator(), UsernameScriptValidator()],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
+    display_name = models.CharField(
+        _("full name"),
+        max_length=names.DISPLAY_NAME_MAX,
+        blank=True,
+        validators=[names.validate_display_name],
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -27,6 +50,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        try:
+            self.display_name = names.clean_display_name(self.display_name)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.error_list}) from None
 
 
 class Community(models.Model):

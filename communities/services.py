@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
-from communities import access, audit, roles
+from communities import access, audit, names, roles
 from communities.events import publish_on_commit
 from communities.models import (
     Community,
@@ -131,11 +131,32 @@ def _sync_and_audit(actor, user, community, verb, obj, data=None):
 
 def sign_up(*, username: str, password: str, display_name: str = ""):
     """Create a login; it carries no rights until its holder is verified in a community."""
+    user = User(username=User.normalize_username(username))
+    user.display_name = names.clean_display_name(display_name)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])  # the username's checks (communities.names), unique
     with transaction.atomic():
-        user = User.objects.create_user(
-            username=username, password=password, display_name=display_name
-        )
+        user.save()
         audit.record(user, "user.signed_up", user)
+    return user
+
+
+def rename(actor, user, display_name: str):
+    """Change a person's display name: their own, or anyone's for a site administrator."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to change your name."))
+    if actor.pk != user.pk and not actor.has_perm("communities.change_user"):
+        raise PermissionDenied(_("You may change only your own name."))
+    name = names.clean_display_name(display_name)
+    if not name:
+        raise ValidationError(_("Give your name, as your neighbours know you."))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.display_name != name:
+            audit.record(actor, "user.renamed", locked, data={"from": locked.display_name})
+            locked.display_name = name
+            locked.save(update_fields=["display_name"])
+    user.display_name = name
     return user
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import access, services
-from communities.forms import JoinForm, ReasonForm, SignUpForm
+from communities.forms import JoinForm, NameForm, ReasonForm, SignUpForm
 from communities.models import Community, Membership, Ownership, Position
 
 
@@ -143,6 +143,16 @@ def decide_membership(request, pk):
 @login_required
 def profile(request):
     user = request.user
+    name_form = NameForm(request.POST or None, initial={"display_name": user.display_name})
+    if request.method == "POST":
+        if name_form.is_valid():
+            try:
+                services.rename(user, user, name_form.cleaned_data["display_name"])
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(request, _("Your name is now %(name)s.") % {"name": user})
+                return redirect("profile")
     memberships = list(user.memberships.select_related("community"))
     positions = user.positions.select_related("organization__community").order_by(
         "ended_at", "-started_at"
@@ -159,6 +169,7 @@ def profile(request):
             "positions": positions,
             "ownerships": ownerships,
             "rights": rights,
+            "name_form": name_form,
         },
     )
 
@@ -168,11 +179,15 @@ def signup(request):
         return redirect("profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.sign_up(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            display_name=form.cleaned_data["display_name"],
-        )
+        try:
+            user = services.sign_up(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as error:  # e.g. the username taken since the form's check
+            form.add_error(None, error)
+            return render(request, "registration/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, _("Welcome! Now ask to join your community, so that staff can verify you.")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from deliberation import meetings
 from deliberation.models import Meeting, Minutes
+from deliberation.text import escape_markdown
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_it_generates_edits_and_publishes_minutes(client, world, meeting):
     meetings.end_meeting(chair, meeting)
     minutes = Minutes.objects.get(meeting=meeting)
     assert "加装电梯协调小组" in minutes.text
-    assert str(member) in minutes.text
+    assert escape_markdown(str(member)) in minutes.text  # a name is text in the Markdown
     assert "是否成立协调小组？" in minutes.text
     url = reverse("deliberation:meeting_minutes", args=[meeting.pk])
     assert "是否成立协调小组" not in client.get(url).content.decode()  # a draft is not public
@@ -138,4 +139,5 @@ def test_it_records_speech_durations_in_the_minutes(world, meeting):
     meetings.end_floor(chair, meeting)
     text = meetings.generate_minutes(chair, meeting).text
     assert "1:3" in text  # 95 s, give or take the test's own run time
-    assert f"{member}（反对方）" in text  # the side in words, not the code "con"
+    # The side in words, not the code "con"; the name escaped, then the verified role badge.
+    assert f"{escape_markdown(str(member))} `议事会成员`（反对方）" in text

@@ -26,6 +26,9 @@ export function createStrings(table = {}, lang = undefined) {
     ruleLabel: (poll) => (has(`rule_${poll.rule}`) ? t(`rule_${poll.rule}`) : poll.rule_label),
     lawLabel: (poll, law) => (law && has(`law_${poll.rule}`) ? t(`law_${poll.rule}`) : law),
     sideLabel: (side) => t(`side_${SIDES.includes(side) ? side : "neutral"}`),
+    // A person's verified role badges (role codes from the server) in words; a code the page
+    // has no words for is left out rather than shown raw.
+    badgeLabels: (codes) => (Array.isArray(codes) ? codes : []).filter((code) => typeof code === "string" && has(`badge_${code}`)).map((code) => t(`badge_${code}`)),
     timeOfDay(iso) {
       const date = new Date(iso);
       return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
