@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from communities import names
+from communities import addresses, names
 from communities.names import UsernameScriptValidator
 from communities.roles import OrganizationKind, Title, is_valid_title
 
@@ -175,6 +175,11 @@ class Unit(models.Model):
 
     def __str__(self):
         return f"{self.estate} {self.building}-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """The unit as people write it (莲花一村·1栋0301室), which `addresses.match` reads back."""
+        return addresses.label(self.estate.name, self.building, self.number)
 
 
 class OwnershipQuerySet(models.QuerySet):
@@ -350,6 +355,19 @@ class Membership(models.Model):
         blank=True,
         help_text=_("Building and room, so that staff can verify you."),
     )
+    # 户: the registered unit the resident lives in, which a households poll counts once. While
+    # the request waits it is the unit their address matched, for staff to confirm or correct.
+    unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        related_name="residents",
+        null=True,
+        blank=True,
+        verbose_name=_("unit lived in"),
+    )
+    # When staff confirmed the unit (at verification, or linking it later): a households poll
+    # counts only units confirmed before it opened.
+    unit_since = models.DateTimeField(_("unit confirmed"), null=True, blank=True)
     requested_at = models.DateTimeField(_("requested"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -369,7 +387,11 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["community", "-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "community"], name="membership_unique")
+            models.UniqueConstraint(fields=["user", "community"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(unit_since__isnull=True) | Q(unit__isnull=False),
+                name="membership_unit_since_needs_unit",
+            ),
         ]
 
     def __str__(self):

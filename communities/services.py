@@ -180,6 +180,9 @@ def request_membership(user, community: Community, *, address: str = "") -> Memb
             membership = Membership(user=user, community=community)
         membership.status = Membership.Status.PENDING
         membership.address = address.strip()
+        # The unit the address names, for staff to confirm when they verify (not yet counted).
+        membership.unit = access.find_unit(community, membership.address)
+        membership.unit_since = None
         membership.requested_at = timezone.now()
         membership.decided_by = None
         membership.decided_at = None
@@ -194,16 +197,30 @@ def request_membership(user, community: Community, *, address: str = "") -> Memb
     return membership
 
 
-def _decide(actor, membership: Membership, status: str, verb: str, reason: str = ""):
-    community = membership.community
+_KEEP = object()  # verify_membership: keep the unit the request's address matched
+
+
+def _require_verifier(actor, membership: Membership) -> None:
     require(
         actor,
         "communities.verify_resident",
-        community,
+        membership.community,
         _("You may not verify residents of this community."),
     )
     if actor.pk == membership.user_id:
         raise PermissionDenied(_("Nobody may decide their own membership."))
+
+
+def _check_unit(unit, community) -> None:
+    if unit is not None and unit.estate.community_id != community.pk:
+        raise ValidationError(_("That unit is not in this community's register."))
+
+
+def _decide(actor, membership: Membership, status: str, verb: str, reason: str = "", unit=_KEEP):
+    community = membership.community
+    _require_verifier(actor, membership)
+    if unit is not _KEEP:
+        _check_unit(unit, community)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if verb == "membership.revoked":
@@ -215,8 +232,14 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.reason = reason
+        data = {"reason": reason}
+        if status == Membership.Status.VERIFIED:
+            if unit is not _KEEP:
+                locked.unit = unit
+            locked.unit_since = locked.decided_at if locked.unit_id else None
+            data |= _unit_data(locked)
         locked.save()
-        _sync_and_audit(actor, locked.user, community, verb, locked, {"reason": reason})
+        _sync_and_audit(actor, locked.user, community, verb, locked, data)
         publish_on_commit(
             verb,
             community_id=community.pk,
@@ -226,9 +249,45 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
     return membership
 
 
-def verify_membership(actor, membership: Membership) -> Membership:
-    """Verify a waiting resident, which gives them a verified resident's rights."""
-    return _decide(actor, membership, Membership.Status.VERIFIED, "membership.verified")
+def _unit_data(membership: Membership) -> dict:
+    """What the audit keeps of a resident's unit: which one, and who else of their name is
+    there (a possible second login of one person)."""
+    duplicates = access.possible_duplicates([membership]).get(membership.pk, [])
+    return {"unit": membership.unit_id, "possible_duplicates": [m.pk for m in duplicates]}
+
+
+def verify_membership(actor, membership: Membership, *, unit=_KEEP) -> Membership:
+    """Verify a waiting resident, which gives them a verified resident's rights, linked to the
+    unit they live in: `unit`, or else the one their address matched. A resident verified
+    without a unit has no household vote until staff link one (`link_unit`)."""
+    return _decide(actor, membership, Membership.Status.VERIFIED, "membership.verified", unit=unit)
+
+
+def link_unit(actor, membership: Membership, unit) -> Membership:
+    """Link a verified resident to the unit they live in (or correct it); a households poll
+    counts it from now on, not in polls already open."""
+    _require_verifier(actor, membership)
+    if unit is None:
+        raise ValidationError(_("Choose the unit the resident lives in."))
+    _check_unit(unit, membership.community)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.VERIFIED:
+            raise ValidationError(_("Only a verified resident is linked to a unit here."))
+        if locked.unit_id == unit.pk:
+            return locked
+        before = locked.unit_id
+        locked.unit, locked.unit_since = unit, timezone.now()
+        locked.save(update_fields=["unit", "unit_since"])
+        audit.record(
+            actor,
+            "membership.unit_linked",
+            locked,
+            community=membership.community,
+            data={**_unit_data(locked), "before": before},
+        )
+    membership.refresh_from_db()
+    return membership
 
 
 def reject_membership(actor, membership: Membership, *, reason: str) -> Membership:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from communities import access, services
 from communities.forms import JoinForm, NameForm, ReasonForm, SignUpForm
-from communities.models import Community, Membership, Ownership, Position
+from communities.models import Community, Membership, Ownership, Position, Unit
 
 
 def _error_text(error: Exception) -> str:
@@ -60,7 +60,9 @@ def community_detail(request, slug):
         if context["can_verify"]:
             context["pending_count"] = access.pending_count(community)
     if access.may(request.user, community, "view_residents"):
-        context["residents"] = verified.select_related("user").order_by("user__display_name")
+        context["residents"] = verified.select_related("user", "unit__estate").order_by(
+            "user__display_name"
+        )
     return render(request, "communities/community_detail.html", context)
 
 
@@ -97,21 +99,57 @@ def leave_community(request, slug):
     return redirect("community", slug=community.slug)
 
 
+UNLINKED_SHOWN = 50  # verified residents without a unit listed at once for linking
+
+
 @login_required
 def verification_queue(request, slug):
     community = access.get_community_for(request.user, slug, action="verify")
-    memberships = community.memberships.select_related("user", "decided_by")
+    memberships = community.memberships.select_related("user", "decided_by", "unit__estate")
+    pending = list(memberships.pending().order_by("requested_at"))
+    duplicates = access.possible_duplicates(pending)
+    verified_at = dict(
+        memberships.verified()
+        .filter(unit__in=[m.unit_id for m in pending if m.unit_id])
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+    )
+    for membership in pending:
+        membership.duplicates = duplicates.get(membership.pk, [])
+        membership.others_at_unit = verified_at.get(membership.unit_id, 0)
+    unlinked = memberships.verified().filter(unit__isnull=True)
     return render(
         request,
         "communities/verification_queue.html",
         {
             "community": community,
-            "pending": memberships.pending().order_by("requested_at"),
+            "pending": pending,
+            "has_register": Unit.objects.filter(estate__community=community).exists(),
+            "unlinked": unlinked.order_by("decided_at")[:UNLINKED_SHOWN],
+            "unlinked_count": unlinked.count(),
             "decided": memberships.exclude(status=Membership.Status.PENDING)
             .exclude(decided_at=None)
             .order_by("-decided_at")[:20],
         },
     )
+
+
+def _unit_from(request, membership):
+    """The unit the staff member typed for this resident; None if they left it blank. A text
+    that names no single unit of the register is refused, so nothing is linked by guess."""
+    text = request.POST.get("unit", "").strip()
+    if not text:
+        return None
+    unit = access.find_unit(membership.community, text)
+    if unit is None:
+        raise ValidationError(
+            _(
+                "No single unit of the register matches “%(text)s”. Write the estate, the "
+                "building and the room, e.g. %(example)s."
+            )
+            % {"text": text, "example": "莲花一村·1栋0301室"}
+        )
+    return unit
 
 
 @login_required
@@ -122,8 +160,23 @@ def decide_membership(request, pk):
     form = ReasonForm(request.POST)
     try:
         if decision == "verify":
-            services.verify_membership(request.user, membership)
+            unit = _unit_from(request, membership)
+            services.verify_membership(request.user, membership, unit=unit)
             messages.success(request, _("%(name)s is now verified.") % {"name": membership.user})
+            if unit is None:
+                messages.warning(
+                    request,
+                    _("%(name)s is linked to no unit, so has no household vote yet.")
+                    % {"name": membership.user},
+                )
+        elif decision == "link":
+            unit = _unit_from(request, membership)
+            services.link_unit(request.user, membership, unit)
+            messages.success(
+                request,
+                _("%(name)s is now linked to %(unit)s.")
+                % {"name": membership.user, "unit": unit.label},
+            )
         elif decision in ("reject", "revoke"):
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             if decision == "reject":

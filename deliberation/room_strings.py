@@ -8,6 +8,7 @@ the key itself, so tests can check that every key used in the module is defined 
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.roles import BADGE_LABELS
 from deliberation.models import LAW_NAMES
@@ -161,5 +162,7 @@ ROOM_STRINGS = {
     "role_resident": _("Residents"),
     # Verified role badges beside people's names (badge_<role code>, communities.badges)
     "badge_verified": _("verified role:"),
+    "person_badged": _("%(name)s (verified role: %(badges)s)"),
+    "badge_separator": pgettext_lazy("list separator", ", "),
     **{f"badge_{role}": label for role, label in BADGE_LABELS.items()},
 }

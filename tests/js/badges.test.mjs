@@ -8,7 +8,12 @@ import { initialState, reduce } from "../../static/js/live/room-state.js";
 import { createStrings } from "../../static/js/live/strings.js";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
-const STRINGS = createStrings({ "badge_party_committee.secretary": "党委书记", "badge_council.member": "议事会成员" });
+const STRINGS = createStrings({
+  "badge_party_committee.secretary": "党委书记",
+  "badge_council.member": "议事会成员",
+  person_badged: "%(name)s（已核实职务：%(badges)s）",
+  badge_separator: "、",
+});
 
 function loaded() {
   const snapshot = {
@@ -48,6 +53,11 @@ describe("badges", () => {
     assert.deepEqual(effects[0].line.badges, ["party_committee.secretary"]);
     ({ state } = reduce(state, event(3, "floor.granted", { user: 8, name: "陈建国", badges: ["party_committee.secretary"], side: "neutral", started_at: "2026-03-01T10:00:00Z", ends_at: "2026-03-01T10:02:00Z", seconds: 120, item: 1 }), NOW));
     assert.deepEqual(STRINGS.badgeLabels(state.room.speaker.badges), ["党委书记"]);
+  });
+
+  it("names a person with their verified roles for those who hear the page", () => {
+    assert.equal(STRINGS.personLabel({ name: "王书记", badges: ["party_committee.secretary", "council.member"] }), "王书记（已核实职务：党委书记、议事会成员）");
+    assert.equal(STRINGS.personLabel({ name: "党委书记 王书记", badges: [] }), "党委书记 王书记");
   });
 
   it("words only the codes it knows, and nothing that is not a code", () => {

@@ -32,7 +32,7 @@ export function createQueue(ctx) {
                     type: "button",
                     class: `button button--small${suggested ? "" : " button--quiet"}`,
                     "data-key": `grant-${hand.user}`,
-                    "aria-label": t("grant_label", { name: hand.name }),
+                    "aria-label": t("grant_label", { name: strings.personLabel(hand) }),
                     text: t("grant"),
                     onclick: (event) => ctx.send("floor.grant", { user: hand.user }, { feedback: region, button: event.currentTarget }),
                   })
