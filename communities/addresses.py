@@ -65,6 +65,6 @@ def match(text: str, units: Iterable[RegisteredUnit]) -> int | None:
 
 
 def label(estate: str, building: str, number: str) -> str:
-    """A unit as staff and residents write it, e.g. 莲花一村·1栋0301室; `match` reads it back
-    (the dot keeps an estate name that ends in a digit apart from the building)."""
-    return f"{estate}·{building}栋{number}室"
+    """A unit as the queue shows it, e.g. 莲花一村·1-0301, in no language but the estate's
+    name; `match` reads it back (the dot keeps an estate name ending in a digit apart)."""
+    return f"{estate}·{building}-{number}"

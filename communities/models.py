@@ -178,7 +178,7 @@ class Unit(models.Model):
 
     @property
     def label(self) -> str:
-        """The unit as people write it (莲花一村·1栋0301室), which `addresses.match` reads back."""
+        """The unit as the queue shows it (莲花一村·1-0301), which `addresses.match` reads back."""
         return addresses.label(self.estate.name, self.building, self.number)
 
 

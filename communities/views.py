@@ -118,13 +118,15 @@ def verification_queue(request, slug):
         membership.duplicates = duplicates.get(membership.pk, [])
         membership.others_at_unit = verified_at.get(membership.unit_id, 0)
     unlinked = memberships.verified().filter(unit__isnull=True)
+    example = Unit.objects.filter(estate__community=community).select_related("estate").first()
     return render(
         request,
         "communities/verification_queue.html",
         {
             "community": community,
             "pending": pending,
-            "has_register": Unit.objects.filter(estate__community=community).exists(),
+            "has_register": example is not None,
+            "example_unit": example.label if example else "",
             "unlinked": unlinked.order_by("decided_at")[:UNLINKED_SHOWN],
             "unlinked_count": unlinked.count(),
             "decided": memberships.exclude(status=Membership.Status.PENDING)
@@ -142,12 +144,14 @@ def _unit_from(request, membership):
         return None
     unit = access.find_unit(membership.community, text)
     if unit is None:
+        example = Unit.objects.filter(estate__community=membership.community_id)
+        example = example.select_related("estate").first()
         raise ValidationError(
             _(
                 "No single unit of the register matches “%(text)s”. Write the estate, the "
                 "building and the room, e.g. %(example)s."
             )
-            % {"text": text, "example": "莲花一村·1栋0301室"}
+            % {"text": text, "example": example.label if example else "1-101"}
         )
     return unit
 

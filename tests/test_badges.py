@@ -253,6 +253,13 @@ def test_the_rooms_events_carry_badges_from_positions_only(world, people, room):
     assert (speaker["name"], speaker["badges"]) == (OFFICIAL_NAME, [SECRETARY])
 
 
+def test_the_room_and_the_meeting_list_show_the_chairs_badge(client, world, people, room):
+    client.force_login(people["impostor"])
+    for url in (room.get_absolute_url(), f"/c/{world.community.slug}/meetings/"):
+        page = client.get(url).content.decode()
+        assert '<span class="visually-hidden">已核实职务： </span>党委书记</span>' in page, url
+
+
 def test_the_room_words_every_badge_code_it_may_be_sent(rf):
     from deliberation.room_strings import ROOM_STRINGS
 

@@ -14,3 +14,9 @@ def person(user, badges=None):
     """The name, then one badge per position the person holds (none for everyone else)."""
     found = (badges or {}).get(getattr(user, "pk", None), [])
     return {"name": str(user) if user is not None else "", "badges": found}
+
+
+@register.inclusion_tag("includes/role_badges.html")
+def role_badges(user, badges=None):
+    """Only the badges, for a place that already names the person in its own words."""
+    return {"badges": (badges or {}).get(getattr(user, "pk", None), [])}
