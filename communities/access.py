@@ -109,7 +109,7 @@ def rights_of(user, memberships, positions, ownerships) -> list[dict]:
 def registered_units(community: Community) -> list[addresses.RegisteredUnit]:
     """Every unit of the community's estates, as `addresses.match` reads them (one query)."""
     rows = Unit.objects.filter(estate__community=community).values_list(
-        "pk", "estate__name", "building", "number"
+        "pk", "estate__name", "building", "number", "estate__address"
     )
     return [addresses.RegisteredUnit(*row) for row in rows]
 

@@ -21,12 +21,14 @@ _ADDRESS = re.compile(
 
 
 class RegisteredUnit(NamedTuple):
-    """What matching needs of a unit: its key, its estate's name, its building and number."""
+    """What matching needs of a unit: its key, its estate's name, its building and number, and
+    the estate's street address."""
 
     pk: int
     estate: str
     building: str
     number: str
+    estate_address: str = ""
 
 
 def _plain(text: str) -> str:
@@ -51,16 +53,31 @@ def parse(text: str) -> tuple[str, tuple[str, str]] | None:
     return match["prefix"], unit_key(match["building"], match["number"])
 
 
+def _names(prefix: str, unit: RegisteredUnit) -> bool:
+    """Whether the text before the building names the unit's estate (or its street address)."""
+    return any(
+        part and part in prefix for part in (_plain(unit.estate), _plain(unit.estate_address))
+    )
+
+
 def match(text: str, units: Iterable[RegisteredUnit]) -> int | None:
-    """The pk of the one unit the typed address names, or None (no unit, or more than one)."""
+    """The pk of the one unit the typed address names, or None (no unit, or more than one).
+
+    Before the building may come an estate's name or street address, which picks that estate;
+    nothing, which leaves every estate with such a unit; or anything else (the community's name,
+    a place not in the register), which is read as no estate in particular only where the
+    register has a single estate, and otherwise matches nothing."""
     parsed = parse(text)
     if parsed is None:
         return None
     prefix, key = parsed
+    units = list(units)
     found = [u for u in units if unit_key(u.building, u.number) == key]
-    named = [u for u in found if _plain(u.estate) and _plain(u.estate) in prefix]
+    named = [u for u in found if _names(prefix, u)]
     if named:
         found = named
+    elif prefix and len({u.estate for u in units}) > 1:
+        return None  # names a place, but none of the estates that have this unit
     return found[0].pk if len(found) == 1 else None
 
 

@@ -84,14 +84,20 @@ def test_it_matches_nothing_rather_than_guess(world, text):
 
 def test_it_needs_the_estate_when_two_estates_have_the_unit():
     units = [
-        addresses.RegisteredUnit(1, "莲花一村", "1", "0101"),
+        addresses.RegisteredUnit(1, "莲花一村", "1", "0101", "福田区莲花路1号"),
         addresses.RegisteredUnit(2, "翠林苑", "1", "101"),
         addresses.RegisteredUnit(3, "小区2", "1", "102"),
+        addresses.RegisteredUnit(4, "莲花一村", "1", "0103", "福田区莲花路1号"),
     ]
-    assert addresses.match("1栋101", units) is None
+    assert addresses.match("1栋101", units) is None  # which estate's?
     assert addresses.match("翠林苑1栋101室", units) == 2
     assert addresses.match("莲花一村 1-101", units) == 1
+    assert addresses.match("福田区莲花路1号1栋101", units) == 1  # the estate's street address
     assert addresses.match(addresses.label("小区2", "1", "102"), units) == 3
+    assert addresses.match("1栋103", units) == 4  # only one estate has it
+    # A place that is none of the estates: not guessed to be the one that has such a unit.
+    assert addresses.match("莲花新村1栋103室", units) is None
+    assert addresses.match("莲花新村1栋103室", units[3:]) == 4  # one estate: read as it
 
 
 # The attacker: one flat, written two ways ---------------------------------------------------

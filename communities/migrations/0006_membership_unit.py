@@ -3,7 +3,9 @@
 Existing memberships are linked where their typed address names exactly one unit of their
 community's register (communities.addresses: NFKC, no spaces or case, 1栋101 = 1栋101室 =
 1-101, leading zeros ignored); for verified residents the link counts as confirmed when they
-were verified. Addresses that name no unit, or several, stay unlinked: staff link them from the
+were verified. Where a community has several estates, an address must name the estate (or
+nothing before the building, and only one estate have that unit). Addresses that name no unit,
+or several, stay unlinked: staff link them from the
 verification queue, and until then those residents have no household vote.
 """
 
@@ -19,7 +21,7 @@ def link_typed_addresses(apps, schema_editor):
     Membership = apps.get_model("communities", "Membership")
     units_by_community = {}
     for row in Unit.objects.using(db).values_list(
-        "estate__community_id", "pk", "estate__name", "building", "number"
+        "estate__community_id", "pk", "estate__name", "building", "number", "estate__address"
     ):
         units_by_community.setdefault(row[0], []).append(addresses.RegisteredUnit(*row[1:]))
     memberships = Membership.objects.using(db).filter(unit__isnull=True).exclude(address="")
