@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
-from communities import roles
-from communities.models import AuditEvent, Community, Membership, Organization, Position
+from communities import addresses, names, roles
+from communities.models import AuditEvent, Community, Membership, Organization, Position, Unit
 
 # What each action asks of the community; reading a community page needs nothing.
 COMMUNITY_ACTIONS = {
@@ -157,4 +157,60 @@ def rights_of(user, memberships, positions, ownerships) -> list[dict]:
             if labels:
                 held.append((obj, labels))
         result.append({"community": community, "roles": role_names, "held": held})
+    return result
+
+
+# Units: which one a typed address names, who lives there ---------------------------------------
+
+
+def registered_units(community: Community) -> list[addresses.RegisteredUnit]:
+    """Every unit of the community's estates, as `addresses.match` reads them (one query)."""
+    rows = Unit.objects.filter(estate__community=community).values_list(
+        "pk", "estate__name", "building", "number", "estate__address"
+    )
+    return [addresses.RegisteredUnit(*row) for row in rows]
+
+
+def find_unit(community: Community, text: str, units=None) -> Unit | None:
+    """The community's one unit that `text` names (addresses.match), or None."""
+    pk = addresses.match(text, registered_units(community) if units is None else units)
+    return None if pk is None else Unit.objects.select_related("estate").get(pk=pk)
+
+
+def person_key(user) -> str:
+    """A person's name as duplicates are compared: NFKC, no spaces, no case."""
+    return "".join(names.normalise_display_name(user.display_name).split()).casefold()
+
+
+def possible_duplicates(memberships) -> dict[int, list[Membership]]:
+    """For each membership linked to a unit, the community's other live memberships (waiting or
+    verified) at the same unit by a person of the same name: likely one person asking twice,
+    under two logins. Staff see the flag in the verification queue."""
+    memberships = [m for m in memberships if m.unit_id is not None]
+    if not memberships:
+        return {}
+    others = (
+        Membership.objects.filter(
+            unit_id__in={m.unit_id for m in memberships},
+            status__in=[Membership.Status.PENDING, Membership.Status.VERIFIED],
+        )
+        .select_related("user")
+        .order_by("requested_at", "pk")
+    )
+    by_unit: dict[int, list[Membership]] = {}
+    for other in others:
+        by_unit.setdefault(other.unit_id, []).append(other)
+    result = {}
+    for membership in memberships:
+        key = person_key(membership.user)
+        same = [
+            other
+            for other in by_unit.get(membership.unit_id, [])
+            if other.pk != membership.pk
+            and other.community_id == membership.community_id
+            and key
+            and person_key(other.user) == key
+        ]
+        if same:
+            result[membership.pk] = same
     return result

@@ -99,9 +99,18 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "email")
 
     def save_model(self, request, obj, form, change):
-        # Through the service: audited, and a deactivated or demoted account's open live
-        # sockets are checked again once the admin's transaction commits.
-        services.save_account(request.user, obj, changed=list(form.changed_data))
+        # Through the services: audited, and a deactivated or demoted account's open live
+        # sockets are checked again once the admin's transaction commits. The form has checked
+        # and normalised a new name (User.clean); the change of name goes through `rename`.
+        changed = list(form.changed_data)
+        if change and "display_name" in changed and obj.display_name:
+            name = obj.display_name
+            obj.display_name = form.initial.get("display_name", "")
+            changed.remove("display_name")
+            services.save_account(request.user, obj, changed=changed)
+            services.rename(request.user, obj, name)
+        else:
+            services.save_account(request.user, obj, changed=changed)
 
 
 @admin.register(Community)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -13,13 +14,35 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from communities import addresses, names
+from communities.names import UsernameScriptValidator
 from communities.roles import OrganizationKind, Title, is_valid_title
 
 
 class User(AbstractUser):
-    """A person with a login; Chinese names do not split into first and last, so one field."""
+    """A person with a login; Chinese names do not split into first and last, so one field.
 
-    display_name = models.CharField(_("full name"), max_length=64, blank=True)
+    What a username and a display name may hold is `communities.names`; who is an official is
+    never read from either, only from positions (`communities.badges`).
+    """
+
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_(
+            "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only; "
+            "letters of one script (Chinese characters may go with Latin letters)."
+        ),
+        validators=[UnicodeUsernameValidator(), UsernameScriptValidator()],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
+    display_name = models.CharField(
+        _("full name"),
+        max_length=names.DISPLAY_NAME_MAX,
+        blank=True,
+        validators=[names.validate_display_name],
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -27,6 +50,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        try:
+            self.display_name = names.clean_display_name(self.display_name)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.error_list}) from None
 
 
 class Community(models.Model):
@@ -145,6 +175,11 @@ class Unit(models.Model):
 
     def __str__(self):
         return f"{self.estate} {self.building}-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """The unit as the queue shows it (莲花一村·1-0301), which `addresses.match` reads back."""
+        return addresses.label(self.estate.name, self.building, self.number)
 
 
 class OwnershipQuerySet(models.QuerySet):
@@ -320,6 +355,19 @@ class Membership(models.Model):
         blank=True,
         help_text=_("Building and room, so that staff can verify you."),
     )
+    # 户: the registered unit the resident lives in, which a households poll counts once. While
+    # the request waits it is the unit their address matched, for staff to confirm or correct.
+    unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        related_name="residents",
+        null=True,
+        blank=True,
+        verbose_name=_("unit lived in"),
+    )
+    # When staff confirmed the unit (at verification, or linking it later): a households poll
+    # counts only units confirmed before it opened.
+    unit_since = models.DateTimeField(_("unit confirmed"), null=True, blank=True)
     requested_at = models.DateTimeField(_("requested"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -339,7 +387,11 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["community", "-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "community"], name="membership_unique")
+            models.UniqueConstraint(fields=["user", "community"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(unit_since__isnull=True) | Q(unit__isnull=False),
+                name="membership_unit_since_needs_unit",
+            ),
         ]
 
     def __str__(self):

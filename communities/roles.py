@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganizationKind(models.TextChoices):
@@ -220,3 +221,71 @@ PERMISSION_LABELS = {
     "manage_organization": _("manage the organisation"),
     "speak_for_organization": _("speak for the organisation"),
 }
+
+
+# The verified role badge shown beside a person's name wherever they speak (communities.badges):
+# one short title per role of the policy, as people in the community say it.
+BADGE_LABELS = {
+    position_role(Kind.PARTY_COMMITTEE, Title.SECRETARY): pgettext_lazy(
+        "role badge", "Party secretary"
+    ),
+    position_role(Kind.PARTY_COMMITTEE, Title.DEPUTY_SECRETARY): pgettext_lazy(
+        "role badge", "Deputy party secretary"
+    ),
+    position_role(Kind.PARTY_COMMITTEE, Title.MEMBER): pgettext_lazy(
+        "role badge", "Party committee member"
+    ),
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "Residents' committee director"
+    ),
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.DEPUTY_DIRECTOR): pgettext_lazy(
+        "role badge", "Residents' committee deputy director"
+    ),
+    position_role(Kind.RESIDENTS_COMMITTEE, Title.MEMBER): pgettext_lazy(
+        "role badge", "Residents' committee member"
+    ),
+    position_role(Kind.WORKSTATION, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "Workstation director"
+    ),
+    position_role(Kind.WORKSTATION, Title.STAFF): pgettext_lazy("role badge", "Workstation staff"),
+    position_role(Kind.COUNCIL, Title.DIRECTOR): pgettext_lazy("role badge", "Council convener"),
+    position_role(Kind.COUNCIL, Title.MEMBER): pgettext_lazy("role badge", "Council member"),
+    position_role(Kind.PROPERTY_MANAGEMENT, Title.MANAGER): pgettext_lazy(
+        "role badge", "Property manager"
+    ),
+    position_role(Kind.PROPERTY_MANAGEMENT, Title.STAFF): pgettext_lazy(
+        "role badge", "Property staff"
+    ),
+    position_role(Kind.OWNERS_COMMITTEE, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "Owners' committee director"
+    ),
+    position_role(Kind.OWNERS_COMMITTEE, Title.DEPUTY_DIRECTOR): pgettext_lazy(
+        "role badge", "Owners' committee deputy director"
+    ),
+    position_role(Kind.OWNERS_COMMITTEE, Title.MEMBER): pgettext_lazy(
+        "role badge", "Owners' committee member"
+    ),
+    position_role(Kind.SOCIAL_ORGANIZATION, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "Social organisation head"
+    ),
+    position_role(Kind.SOCIAL_ORGANIZATION, Title.MEMBER): pgettext_lazy(
+        "role badge", "Social organisation member"
+    ),
+    position_role(Kind.STREET_OFFICE, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "Street office director"
+    ),
+    position_role(Kind.STREET_OFFICE, Title.OFFICER): pgettext_lazy(
+        "role badge", "Street office officer"
+    ),
+    position_role(Kind.DISTRICT_OFFICE, Title.DIRECTOR): pgettext_lazy(
+        "role badge", "District office director"
+    ),
+    position_role(Kind.DISTRICT_OFFICE, Title.OFFICER): pgettext_lazy(
+        "role badge", "District office officer"
+    ),
+}
+
+
+def badge_label(role: str):
+    """The badge of a position role, e.g. 党委书记 for 'party_committee.secretary'."""
+    return BADGE_LABELS[role]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
-from communities import access, audit, roles
+from communities import access, audit, names, roles
 from communities.events import access_changed, publish_on_commit
 from communities.models import (
     Community,
@@ -138,10 +138,12 @@ def _sync_and_audit(actor, user, community, verb, obj, data=None):
 
 def sign_up(*, username: str, password: str, display_name: str = ""):
     """Create a login; it carries no rights until its holder is verified in a community."""
+    user = User(username=User.normalize_username(username))
+    user.display_name = names.clean_display_name(display_name)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])  # the username's checks (communities.names), unique
     with transaction.atomic():
-        user = User.objects.create_user(
-            username=username, password=password, display_name=display_name
-        )
+        user.save()
         audit.record(user, "user.signed_up", user)
     return user
 
@@ -166,6 +168,24 @@ def save_account(actor, user, *, changed: list[str] | None = None):
         audit.record(actor, verb, user, data={"fields": changed, "user": user.pk})
         if not creating and ACCOUNT_ACCESS_FIELDS & set(changed):
             access_changed(user.pk)
+
+
+def rename(actor, user, display_name: str):
+    """Change a person's display name: their own, or anyone's for a site administrator."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to change your name."))
+    if actor.pk != user.pk and not actor.has_perm("communities.change_user"):
+        raise PermissionDenied(_("You may change only your own name."))
+    name = names.clean_display_name(display_name)
+    if not name:
+        raise ValidationError(_("Give your name, as your neighbours know you."))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.display_name != name:
+            audit.record(actor, "user.renamed", locked, data={"from": locked.display_name})
+            locked.display_name = name
+            locked.save(update_fields=["display_name"])
+    user.display_name = name
     return user
 
 
@@ -189,6 +209,9 @@ def request_membership(user, community: Community, *, address: str = "") -> Memb
             membership = Membership(user=user, community=community)
         membership.status = Membership.Status.PENDING
         membership.address = address.strip()
+        # The unit the address names, for staff to confirm when they verify (not yet counted).
+        membership.unit = access.find_unit(community, membership.address)
+        membership.unit_since = None
         membership.requested_at = timezone.now()
         membership.decided_by = None
         membership.decided_at = None
@@ -203,16 +226,30 @@ def request_membership(user, community: Community, *, address: str = "") -> Memb
     return membership
 
 
-def _decide(actor, membership: Membership, status: str, verb: str, reason: str = ""):
-    community = membership.community
+_KEEP = object()  # verify_membership: keep the unit the request's address matched
+
+
+def _require_verifier(actor, membership: Membership) -> None:
     require(
         actor,
         "communities.verify_resident",
-        community,
+        membership.community,
         _("You may not verify residents of this community."),
     )
     if actor.pk == membership.user_id:
         raise PermissionDenied(_("Nobody may decide their own membership."))
+
+
+def _check_unit(unit, community) -> None:
+    if unit is not None and unit.estate.community_id != community.pk:
+        raise ValidationError(_("That unit is not in this community's register."))
+
+
+def _decide(actor, membership: Membership, status: str, verb: str, reason: str = "", unit=_KEEP):
+    community = membership.community
+    _require_verifier(actor, membership)
+    if unit is not _KEEP:
+        _check_unit(unit, community)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if verb == "membership.revoked":
@@ -224,8 +261,14 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.reason = reason
+        data = {"reason": reason}
+        if status == Membership.Status.VERIFIED:
+            if unit is not _KEEP:
+                locked.unit = unit
+            locked.unit_since = locked.decided_at if locked.unit_id else None
+            data |= _unit_data(locked)
         locked.save()
-        _sync_and_audit(actor, locked.user, community, verb, locked, {"reason": reason})
+        _sync_and_audit(actor, locked.user, community, verb, locked, data)
         publish_on_commit(
             verb,
             community_id=community.pk,
@@ -235,9 +278,45 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
     return membership
 
 
-def verify_membership(actor, membership: Membership) -> Membership:
-    """Verify a waiting resident, which gives them a verified resident's rights."""
-    return _decide(actor, membership, Membership.Status.VERIFIED, "membership.verified")
+def _unit_data(membership: Membership) -> dict:
+    """What the audit keeps of a resident's unit: which one, and who else of their name is
+    there (a possible second login of one person)."""
+    duplicates = access.possible_duplicates([membership]).get(membership.pk, [])
+    return {"unit": membership.unit_id, "possible_duplicates": [m.pk for m in duplicates]}
+
+
+def verify_membership(actor, membership: Membership, *, unit=_KEEP) -> Membership:
+    """Verify a waiting resident, which gives them a verified resident's rights, linked to the
+    unit they live in: `unit`, or else the one their address matched. A resident verified
+    without a unit has no household vote until staff link one (`link_unit`)."""
+    return _decide(actor, membership, Membership.Status.VERIFIED, "membership.verified", unit=unit)
+
+
+def link_unit(actor, membership: Membership, unit) -> Membership:
+    """Link a verified resident to the unit they live in (or correct it); a households poll
+    counts it from now on, not in polls already open."""
+    _require_verifier(actor, membership)
+    if unit is None:
+        raise ValidationError(_("Choose the unit the resident lives in."))
+    _check_unit(unit, membership.community)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.VERIFIED:
+            raise ValidationError(_("Only a verified resident is linked to a unit here."))
+        if locked.unit_id == unit.pk:
+            return locked
+        before = locked.unit_id
+        locked.unit, locked.unit_since = unit, timezone.now()
+        locked.save(update_fields=["unit", "unit_since"])
+        audit.record(
+            actor,
+            "membership.unit_linked",
+            locked,
+            community=membership.community,
+            data={**_unit_data(locked), "before": before},
+        )
+    membership.refresh_from_db()
+    return membership
 
 
 def reject_membership(actor, membership: Membership, *, reason: str) -> Membership:

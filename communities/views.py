@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import access, services
-from communities.forms import JoinForm, ReasonForm, SignUpForm
-from communities.models import Community, Membership, Ownership, PartyMember, Position
+from communities.forms import JoinForm, NameForm, ReasonForm, SignUpForm
+from communities.models import Community, Membership, Ownership, PartyMember, Position, Unit
 
 User = get_user_model()
 
@@ -63,7 +63,9 @@ def community_detail(request, slug):
             context["pending_count"] = access.pending_count(community)
     context["party_roll"] = access.party_roll_for(request.user, community)
     if access.may(request.user, community, "view_residents"):
-        context["residents"] = verified.select_related("user").order_by("user__display_name")
+        context["residents"] = verified.select_related("user", "unit__estate").order_by(
+            "user__display_name"
+        )
     return render(request, "communities/community_detail.html", context)
 
 
@@ -100,21 +102,61 @@ def leave_community(request, slug):
     return redirect("community", slug=community.slug)
 
 
+UNLINKED_SHOWN = 50  # verified residents without a unit listed at once for linking
+
+
 @login_required
 def verification_queue(request, slug):
     community = access.get_community_for(request.user, slug, action="verify")
-    memberships = community.memberships.select_related("user", "decided_by")
+    memberships = community.memberships.select_related("user", "decided_by", "unit__estate")
+    pending = list(memberships.pending().order_by("requested_at"))
+    duplicates = access.possible_duplicates(pending)
+    verified_at = dict(
+        memberships.verified()
+        .filter(unit__in=[m.unit_id for m in pending if m.unit_id])
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+    )
+    for membership in pending:
+        membership.duplicates = duplicates.get(membership.pk, [])
+        membership.others_at_unit = verified_at.get(membership.unit_id, 0)
+    unlinked = memberships.verified().filter(unit__isnull=True)
+    example = Unit.objects.filter(estate__community=community).select_related("estate").first()
     return render(
         request,
         "communities/verification_queue.html",
         {
             "community": community,
-            "pending": memberships.pending().order_by("requested_at"),
+            "pending": pending,
+            "has_register": example is not None,
+            "example_unit": example.label if example else "",
+            "unlinked": unlinked.order_by("decided_at")[:UNLINKED_SHOWN],
+            "unlinked_count": unlinked.count(),
             "decided": memberships.exclude(status=Membership.Status.PENDING)
             .exclude(decided_at=None)
             .order_by("-decided_at")[:20],
         },
     )
+
+
+def _unit_from(request, membership):
+    """The unit the staff member typed for this resident; None if they left it blank. A text
+    that names no single unit of the register is refused, so nothing is linked by guess."""
+    text = request.POST.get("unit", "").strip()
+    if not text:
+        return None
+    unit = access.find_unit(membership.community, text)
+    if unit is None:
+        example = Unit.objects.filter(estate__community=membership.community_id)
+        example = example.select_related("estate").first()
+        raise ValidationError(
+            _(
+                "No single unit of the register matches “%(text)s”. Write the estate, the "
+                "building and the room, e.g. %(example)s."
+            )
+            % {"text": text, "example": example.label if example else "1-101"}
+        )
+    return unit
 
 
 @login_required
@@ -125,8 +167,23 @@ def decide_membership(request, pk):
     form = ReasonForm(request.POST)
     try:
         if decision == "verify":
-            services.verify_membership(request.user, membership)
+            unit = _unit_from(request, membership)
+            services.verify_membership(request.user, membership, unit=unit)
             messages.success(request, _("%(name)s is now verified.") % {"name": membership.user})
+            if unit is None:
+                messages.warning(
+                    request,
+                    _("%(name)s is linked to no unit, so has no household vote yet.")
+                    % {"name": membership.user},
+                )
+        elif decision == "link":
+            unit = _unit_from(request, membership)
+            services.link_unit(request.user, membership, unit)
+            messages.success(
+                request,
+                _("%(name)s is now linked to %(unit)s.")
+                % {"name": membership.user, "unit": unit.label},
+            )
         elif decision in ("reject", "revoke"):
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             if decision == "reject":
@@ -183,6 +240,16 @@ def party_roll(request, slug):
 @login_required
 def profile(request):
     user = request.user
+    name_form = NameForm(request.POST or None, initial={"display_name": user.display_name})
+    if request.method == "POST":
+        if name_form.is_valid():
+            try:
+                services.rename(user, user, name_form.cleaned_data["display_name"])
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(request, _("Your name is now %(name)s.") % {"name": user})
+                return redirect("profile")
     memberships = list(user.memberships.select_related("community"))
     positions = user.positions.select_related("organization__community").order_by(
         "ended_at", "-started_at"
@@ -199,6 +266,7 @@ def profile(request):
             "positions": positions,
             "ownerships": ownerships,
             "rights": rights,
+            "name_form": name_form,
         },
     )
 
@@ -208,11 +276,15 @@ def signup(request):
         return redirect("profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.sign_up(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            display_name=form.cleaned_data["display_name"],
-        )
+        try:
+            user = services.sign_up(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as error:  # e.g. the username taken since the form's check
+            form.add_error(None, error)
+            return render(request, "registration/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, _("Welcome! Now ask to join your community, so that staff can verify you.")

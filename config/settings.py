@@ -131,6 +131,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# Migrations as the role that owns the tables; the application connects as one that does not,
+# so it can neither TRUNCATE nor disable the triggers that keep the record (docs/deploy.md).
+# `manage.py migrate` uses this alias when it exists (communities/management/commands/migrate.py).
+_migrate_url = env_url("MIGRATE_DATABASE_URL", ("postgres", "postgresql"))
+if _migrate_url:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("MIGRATE_DATABASE_URL needs a PostgreSQL DATABASE_URL.")
+    _migrate = dj_database_url.parse(_migrate_url)
+    _place = ("HOST", "PORT", "NAME")
+    if [_migrate[k] for k in _place] != [DATABASES["default"][k] for k in _place]:
+        raise ImproperlyConfigured(
+            "MIGRATE_DATABASE_URL must name the same host, port and database as DATABASE_URL."
+        )
+    # Tests run against the default alias's test database only.
+    DATABASES["migrate"] = {**_migrate, "TEST": {"MIRROR": "default"}}
+
 # Community.settings holds thresholds, deadlines and caps; these check it when it is saved.
 COMMUNITY_SETTINGS_VALIDATORS = ["deliberation.rules.validate_settings"]
 

@@ -3,9 +3,12 @@
 Each electorate turns people into voting *slots* (what a ballot is unique on) and *heads* (what
 headcount counts): a verified resident is one slot and one head; a household one slot; an owner's
 units are one slot each but one head together (SPC interpretation Arts. 8–9).
+
+A household (户) is a registered unit: the one staff linked the resident to when they verified
+them (`Membership.unit`), never the address they typed. Residents of one unit share its vote;
+a resident not linked to a unit has none in a households poll until staff link one.
 """
 
-import re
 from decimal import Decimal
 
 from communities.models import Membership, Organization, Ownership, PartyMember, Position, Unit
@@ -16,9 +19,14 @@ Kind = Organization.Kind
 ABOVE_COMMUNITY = (Kind.STREET_OFFICE, Kind.DISTRICT_OFFICE)
 
 
-def household_key(address: str) -> str:
-    """One household per address, compared without spaces or case."""
-    return re.sub(r"\s+", "", address).casefold()
+def households(community_id, as_of=None):
+    """Verified memberships linked to a unit, as a queryset (the unit confirmed by `as_of`)."""
+    linked = Membership.objects.verified().filter(
+        community=community_id, unit__isnull=False, unit_since__isnull=False
+    )
+    if as_of is not None:
+        linked = linked.filter(decided_at__lte=as_of, unit_since__lte=as_of)
+    return linked
 
 
 def base(poll) -> rules.Electorate:
@@ -28,12 +36,8 @@ def base(poll) -> rules.Electorate:
             Membership.objects.verified().filter(community=poll.community_id).count()
         )
     if poll.electorate == Electorate.HOUSEHOLDS:
-        addresses = Membership.objects.verified().filter(community=poll.community_id)
-        keys = {
-            household_key(m.address) or f"user:{m.user_id}"
-            for m in addresses.only("address", "user_id")
-        }
-        return rules.Electorate(len(keys))
+        units = households(poll.community_id).values("unit_id").distinct()
+        return rules.Electorate(units.count())
     if poll.electorate == Electorate.BODY:
         users = Position.objects.current().filter(organization=poll.body_id)
         return rules.Electorate(users.values("user_id").distinct().count())
@@ -98,24 +102,30 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
         for user, org in voters
     ]
     ids = sorted({pair[0].pk for pair in active if pair is not None})
-    if poll.electorate in (Electorate.RESIDENTS, Electorate.HOUSEHOLDS):
-        addresses: dict[int, str] = {}
+    if poll.electorate == Electorate.RESIDENTS:
+        residents: set[int] = set()
         for chunk in chunks(ids):
             verified = Membership.objects.verified().filter(
                 community=poll.community_id, user_id__in=chunk
             )
             if as_of is not None:
                 verified = verified.filter(decided_at__lte=as_of)
-            # One membership per person and community (a unique constraint).
-            addresses.update(verified.values_list("user_id", "address"))
+            residents.update(verified.values_list("user_id", flat=True))
 
         def one(user, _org):
-            if user.pk not in addresses:
+            return [(f"user:{user.pk}",) * 2 + (Decimal(0),)] if user.pk in residents else []
+
+    elif poll.electorate == Electorate.HOUSEHOLDS:
+        homes: dict[int, int] = {}
+        for chunk in chunks(ids):
+            # One membership per person and community (a unique constraint).
+            linked = households(poll.community_id, as_of).filter(user_id__in=chunk)
+            homes.update(linked.values_list("user_id", "unit_id"))
+
+        def one(user, _org):
+            if user.pk not in homes:
                 return []
-            if poll.electorate == Electorate.RESIDENTS:
-                return [(f"user:{user.pk}",) * 2 + (Decimal(0),)]
-            key = household_key(addresses[user.pk])
-            slot = f"household:{key}" if key else f"user:{user.pk}"
+            slot = f"household:{homes[user.pk]}"  # the registered unit, whoever casts it
             return [(slot, slot, Decimal(0))]
 
     elif poll.electorate == Electorate.BODY:

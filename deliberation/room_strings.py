@@ -8,7 +8,9 @@ the key itself, so tests can check that every key used in the module is defined 
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from communities.roles import BADGE_LABELS
 from deliberation.models import LAW_NAMES
 from deliberation.rules import RULE_SOURCES
 
@@ -164,4 +166,9 @@ ROOM_STRINGS = {
     "role_street_office": _("Street office"),
     "role_district_office": _("District office"),
     "role_resident": _("Residents"),
+    # Verified role badges beside people's names (badge_<role code>, communities.badges)
+    "badge_verified": _("verified role:"),
+    "person_badged": _("%(name)s (verified role: %(badges)s)"),
+    "badge_separator": pgettext_lazy("list separator", ", "),
+    **{f"badge_{role}": label for role, label in BADGE_LABELS.items()},
 }

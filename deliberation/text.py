@@ -130,6 +130,9 @@ class _SafeSubset(Extension):
         ):
             md.inlinePatterns.register(cls(md.inlinePatterns[name].pattern, md), name, priority)
         md.inlinePatterns.register(SimpleTagInlineProcessor(r"(~~)(.+?)~~", "del"), "del", 15)
+        # ~~ is ours, so \~ escapes it like the characters Markdown knows (escape_markdown).
+        if "~" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "~"]
         if self.shift_headings:
             md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
 
@@ -192,6 +195,15 @@ def render_markdown_lite(text: str) -> str:
     for line in text.strip().splitlines():
         lines.append(md.reset().convert(line) if line.strip() else "")
     return _clean("<br>".join(lines), LITE_TAGS).strip()
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text to put into a `render_markdown` document as itself: a name with `backticks` or
+    *stars* in it stays a name (minutes write verified role badges as code spans)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", text))
 
 
 def plain_excerpt(text: str, length: int = 140) -> str:

@@ -88,11 +88,12 @@ class Person:
     role_zh: str = ""
     role_en: str = ""
     membership: str | None = None  # Status.VERIFIED, Status.PENDING or None
-    address: str = ""
+    address: str = ""  # as the resident typed it when asking to join
     positions: list[tuple[str, str]] = field(default_factory=list)  # (organisation, title)
     units: list[UnitKey] = field(default_factory=list)
     login: bool = False  # a documented demo login, printed in the table
     party: bool = False  # on the party committee's roll of party members (党员名册)
+    home: UnitKey | None = None  # the registered unit they live in (their household)
 
 
 @dataclass
@@ -229,7 +230,8 @@ def build_plan() -> Plan:
     for person in people:
         if person.membership is not None:
             # Staff verify residents by their address, so every applicant gives one.
-            person.address = _address(person.units[0] if person.units else free.pop())
+            person.home = person.units[0] if person.units else free.pop()
+            person.address = _address(person.home)
 
     names = _plan_names(rng, GENERATED_RESIDENTS, {p.display_name for p in people})
     residents = {
@@ -245,7 +247,8 @@ def build_plan() -> Plan:
     for i, person in residents.items():
         person.membership = Status.PENDING if i in PENDING else Status.VERIFIED
         # Tenants live in a flat that someone outside the demo owns.
-        person.address = _address(person.units[0] if person.units else free.pop())
+        person.home = person.units[0] if person.units else free.pop()
+        person.address = _address(person.home)
 
     # A few residents also serve in the bodies that the demo logins do not fill.
     def first_owner_in(estate, skip=()):

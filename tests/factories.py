@@ -76,8 +76,9 @@ def make_cast(admin, community, estate, orgs):
     people = {name: make_user(name) for name in CAST}
     for name, (kind, title) in CAST_POSITIONS.items():
         services.appoint(admin, orgs[kind], people[name], title)
+    # One household: the owner of 1栋101 and a resident of the same flat; and one more asking.
     for name in ("resident", "owner", "unverified"):
-        services.request_membership(people[name], community, address="1栋")
+        services.request_membership(people[name], community, address="1栋101")
     for name in ("resident", "owner"):
         membership = people[name].memberships.get(community=community)
         services.verify_membership(admin, membership)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from deliberation import meetings
 from deliberation.models import Meeting, Minutes
+from deliberation.text import escape_markdown
 
 
 @pytest.fixture
@@ -159,4 +160,5 @@ def test_it_records_speech_durations_in_the_minutes(world, meeting):
     meetings.end_floor(chair, meeting)
     text = meetings.generate_minutes(chair, meeting).text_html
     assert "1:3" in text  # 95 s, give or take the test's own run time
-    assert f"{member}（反对方）" in text  # the side in words, not the code "con"
+    # The side in words, not the code "con"; the name escaped, then the verified role badge.
+    assert f"{escape_markdown(str(member))} `议事会成员`（反对方）" in text

@@ -1,5 +1,5 @@
-"""Matters and resolutions are never deleted: not through the ORM, and on PostgreSQL not even
-with raw SQL."""
+"""Matters and resolutions are never deleted: not through the ORM, and not even with raw SQL
+(on SQLite too, where only the test flush gets through; tests/test_database_guards.py)."""
 
 import pytest
 from django.db import connection, transaction
@@ -30,11 +30,7 @@ def test_it_refuses_to_delete_resolutions_through_the_orm(db):
         Resolution.objects.all().delete()
 
 
-def test_it_refuses_raw_deletes_on_postgresql(matter):
-    if connection.vendor != "postgresql":
-        # SQLite's test flush deletes rows, so only the ORM guard applies there (see 0002).
-        assert connection.vendor == "sqlite"
-        return
+def test_it_refuses_raw_deletes(matter):
     with pytest.raises(DatabaseError, match="never deleted"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM deliberation_matter WHERE id = %s", [matter.pk])

@@ -180,9 +180,9 @@ def test_it_counts_verified_residents_one_each(world):
 
 
 def test_it_gives_a_household_one_slot_whoever_casts_it(world, decision):
-    # resident and owner both gave the address 1栋; spaces and case do not make a new household.
-    neighbour = verified_resident(world, "neighbour", address=" 1 栋 ")
-    other = verified_resident(world, "other", address="2栋")
+    # resident and owner live at 1栋101; "1 栋 101 室" is the same registered unit.
+    neighbour = verified_resident(world, "neighbour", address=" 1 栋 101 室")
+    other = verified_resident(world, "other", address="1栋102")
     poll = poll_at(world, decision, electorate="households")
     assert poll.electorate_heads == 2
     slots = {electorates.slots(p, poll)[0][0] for p in (world.cast["owner"], neighbour)}

@@ -94,7 +94,13 @@ def snapshot():
         ),
         "users": rows(User.objects, "username", "display_name", "password", "is_superuser"),
         "memberships": rows(
-            Membership.objects, "user__username", "community__slug", "status", "decided_at"
+            Membership.objects,
+            "user__username",
+            "community__slug",
+            "status",
+            "decided_at",
+            "unit",
+            "unit_since",
         ),
         "positions": rows(
             Position.objects, "user__username", "organization__name", "title", "ended_at"
@@ -189,6 +195,29 @@ def test_it_gives_the_demo_logins_their_permissions(seeded):
         assert not can(username, "vote", community)
     assert not Membership.objects.filter(user=people["outsider"]).exists()
     assert Membership.objects.get(user=people["pending"]).status == Membership.Status.PENDING
+
+
+def test_it_links_every_demo_resident_to_the_unit_they_live_in(seeded):
+    from deliberation import electorates
+    from deliberation.models import Poll
+    from demo.plan import build_plan
+
+    community = Community.objects.get(slug="lianhua")
+    planned = {p.username: p for p in build_plan().people if p.membership is not None}
+    memberships = Membership.objects.filter(community=community).select_related("user", "unit")
+    for membership in memberships.select_related("unit__estate"):
+        person = planned[membership.user.username]
+        unit = membership.unit
+        assert (unit.estate.name, unit.building, unit.number) == person.home, person.username
+        assert (membership.unit_since is not None) == membership.is_verified
+    # One household per unit lived in: the co-owners of one flat share its vote.
+    homes = {p.home for p in planned.values() if p.membership == Membership.Status.VERIFIED}
+    poll = Poll(community=community, electorate="households")
+    assert (
+        electorates.base(poll).heads
+        == len(homes)
+        < len([p for p in planned.values() if p.membership == Membership.Status.VERIFIED])
+    )
 
 
 def test_it_counts_an_owner_of_several_units_once(seeded):

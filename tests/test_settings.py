@@ -22,6 +22,7 @@ VARIABLES = [
     "DJANGO_HSTS_PRELOAD", "DJANGO_BEHIND_TLS_PROXY", "SQLITE_BUSY_TIMEOUT",
     "WEBSOCKET_MAX_FRAME_BYTES", "DJANGO_EMAIL_BACKEND", "EMAIL_PORT", "DATABASE_POOL_SIZE",
     "DATABASE_CONN_MAX_AGE", "LOGIN_FAILURE_LIMIT", "LOGIN_COOLOFF_MINUTES",
+    "MIGRATE_DATABASE_URL",
 ]  # fmt: skip
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -172,6 +173,41 @@ def test_it_pools_postgresql_connections_and_keeps_the_sqlite_one(load):
     assert "pool" not in database["default"].get("OPTIONS", {})
     sqlite = load(DJANGO_DEBUG="1")["DATABASES"]["default"]
     assert sqlite["CONN_MAX_AGE"] == 600 and sqlite["CONN_HEALTH_CHECKS"]
+
+
+def test_it_migrates_as_the_owner_role_from_migrate_database_url(load):
+    app = "postgres://gongzhi_app:p@db.internal:5433/gongzhi"
+    owner = "postgres://gongzhi_owner:q@db.internal:5433/gongzhi"
+    assert "migrate" not in load(DJANGO_DEBUG="1", DATABASE_URL=app)["DATABASES"]
+    databases = load(DJANGO_DEBUG="1", DATABASE_URL=app, MIGRATE_DATABASE_URL=owner)["DATABASES"]
+    assert (databases["default"]["USER"], databases["migrate"]["USER"]) == (
+        "gongzhi_app",
+        "gongzhi_owner",
+    )
+    assert databases["migrate"]["TEST"] == {"MIRROR": "default"}
+    elsewhere = owner.replace("/gongzhi", "/other")
+    with pytest.raises(ImproperlyConfigured, match="same host, port and database"):
+        load(DJANGO_DEBUG="1", DATABASE_URL=app, MIGRATE_DATABASE_URL=elsewhere)
+    with pytest.raises(ImproperlyConfigured, match="MIGRATE_DATABASE_URL"):
+        load(DJANGO_DEBUG="1", MIGRATE_DATABASE_URL=owner)
+
+
+def test_it_runs_migrate_through_the_owner_alias_when_there_is_one(monkeypatch):
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from django.core.management import get_commands, load_command_class
+
+    def default_database():
+        command = load_command_class(get_commands()["migrate"], "migrate")
+        return command.create_parser("manage.py", "migrate").parse_args([]).database
+
+    assert default_database() == "default"
+    with_owner = {**settings.DATABASES, "migrate": settings.DATABASES["default"]}
+    monkeypatch.setattr(
+        "communities.management.commands.migrate.settings", SimpleNamespace(DATABASES=with_owner)
+    )
+    assert default_database() == "migrate"
 
 
 def test_it_refuses_an_unsupported_database_url(load):

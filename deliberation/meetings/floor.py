@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communities.badges import badge_codes
 from deliberation import access, meeting_log, order
 from deliberation.meetings.checks import require_chair, require_live
 from deliberation.models import ChatMessage, SpeakerRequest
@@ -103,6 +104,7 @@ def raise_hand(user, meeting, side: str = order.NEUTRAL) -> SpeakerRequest:
             {
                 "user": user.pk,
                 "name": str(user),
+                "badges": badge_codes(meeting.community_id, user.pk),
                 "side": side,
                 "item": item.pk,
                 "next_speaker": next_speaker(meeting),
@@ -160,6 +162,7 @@ def grant_floor(actor, meeting, user_id: int) -> SpeakerRequest:
             {
                 "user": hand.user_id,
                 "name": str(hand.user),
+                "badges": badge_codes(meeting.community_id, hand.user_id),
                 "side": hand.side,
                 "started_at": now.isoformat(),
                 "ends_at": ends.isoformat(),
@@ -254,6 +257,7 @@ def send_chat(user, meeting, text: str) -> ChatMessage:
                 "id": message.pk,
                 "user": user.pk,
                 "name": str(user),
+                "badges": badge_codes(meeting.community_id, user.pk),
                 "html": html,
                 "item": meeting.current_item_id,
                 "at": message.created_at.isoformat(),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
+from communities.badges import badges_for
 from deliberation import access, order
 from deliberation.meetings.room import HIDDEN_ITEM_TITLE
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
@@ -22,6 +23,14 @@ def _side_label(side: str) -> str:
     return labels.get(side, side)
 
 
+def _who(user, badges) -> str:
+    """A person in the minutes: their name as literal text, then their verified role badges as
+    code spans, which no name can produce (it is escaped) and the page styles as badges."""
+    return " ".join(
+        [markdown_literal(str(user)), *(f"`{b.label}`" for b in badges.get(user.pk, []))]
+    )
+
+
 def _minutes_text(meeting) -> str:
     """会议纪要 in Markdown, from the event log and the attendance register.
 
@@ -31,36 +40,44 @@ def _minutes_text(meeting) -> str:
     """
     meeting = Meeting.objects.select_related("chair", "community").get(pk=meeting.pk)
     md = markdown_literal
-    lines = [f"# {md(meeting.title)}", ""]
-    lines.append(
-        _("%(kind)s · chaired by %(chair)s · %(date)s")
-        % {
-            "kind": meeting.get_kind_display(),
-            "chair": md(meeting.chair),
-            "date": timezone.localtime(meeting.started_at or meeting.scheduled_at).strftime(
-                "%Y-%m-%d %H:%M"
-            ),
-        }
+    held_at = meeting.started_at or meeting.scheduled_at
+    stays = list(
+        Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
     )
-    if meeting.place:
-        lines.append(_("Place: %(place)s") % {"place": md(meeting.place)})
-    lines += ["", "## " + _("Attendance"), ""]
-    stays = Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined_at")
-    for stay in stays:
-        left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
-        lines.append(
-            f"- {md(stay.user)} ({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
-        )
-    if not stays:
-        lines.append(_("No attendance was recorded."))
     events = list(MeetingEvent.objects.filter(meeting=meeting, audience="all").order_by("seq"))
     speeches = order.speech_durations(
         (("granted" if e.kind == "floor.granted" else "ended"), e.data["user"], e.created_at)
         for e in events
         if e.kind in ("floor.granted", "floor.ended")
     )
+    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=speeches)}
+    people |= {s.user_id: s.user for s in stays}
+    people[meeting.chair_id] = meeting.chair
+    # The titles they held when the meeting sat.
+    badges = badges_for(meeting.community_id, people, at=held_at)
 
-    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=speeches)}
+    lines = [f"# {md(meeting.title)}", ""]
+    lines.append(
+        _("%(kind)s · chaired by %(chair)s · %(date)s")
+        % {
+            "kind": meeting.get_kind_display(),
+            "chair": _who(meeting.chair, badges),
+            "date": timezone.localtime(held_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+    if meeting.place:
+        lines.append(_("Place: %(place)s") % {"place": md(meeting.place)})
+    lines += ["", "## " + _("Attendance"), ""]
+    for stay in stays:
+        left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
+        lines.append(
+            f"- {_who(stay.user, badges)} "
+            f"({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
+        )
+    if not stays:
+        lines.append(_("No attendance was recorded."))
+
+    names = {pk: _who(user, badges) for pk, user in people.items()}
     # Minutes are one text for every reader: a public meeting's are read by the public.
     hidden = access.hidden_agenda_items(AnonymousUser(), meeting) if meeting.public else set()
     for item in meeting.items.select_related("matter").order_by("position", "id"):
@@ -84,7 +101,7 @@ def _minutes_text(meeting) -> str:
                 lines.append(
                     _("- %(name)s (%(side)s): %(n)d speech(es), %(m)d:%(s)02d in total")
                     % {
-                        "name": md(names.get(user_id, user_id)),
+                        "name": names.get(user_id, md(user_id)),
                         "side": _side_label(side),
                         "n": len(durations),
                         "m": total // 60,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communities.badges import badges_for, codes
 from communities.models import Membership, Organization, Ownership, Position
 from deliberation import access, electorates, meeting_log, order, procedures, rules, services
 from deliberation.meetings.floor import next_speaker
@@ -158,10 +159,15 @@ PRESENT_NAMES_SHOWN = 500  # a named list longer than this helps no chair; the c
 def present_names(meeting) -> list[dict]:
     """The named list of those present, for the chair: the first arrivals, at most 500."""
     stays = Attendance.objects.filter(meeting=meeting, left_at__isnull=True).select_related("user")
-    return [
-        {"id": s.user_id, "name": str(s.user)}
-        for s in stays.order_by("joined_at", "pk")[:PRESENT_NAMES_SHOWN]
-    ]
+    stays = list(stays.order_by("joined_at", "pk")[:PRESENT_NAMES_SHOWN])
+    badges = badges_for(meeting.community_id, [s.user_id for s in stays])
+    return [person_json(s.user, badges) | {"id": s.user_id} for s in stays]
+
+
+def person_json(user, badges) -> dict:
+    """A person as the room shows them: the name, and their verified role badges as role codes
+    (`communities.badges`; the page words them from its strings, in the reader's language)."""
+    return {"name": str(user), "badges": codes(badges.get(user.pk, []))}
 
 
 # An agenda item on a matter the reader may not see shows this instead of its title (which is
@@ -258,6 +264,8 @@ def room_state(meeting) -> dict:
     chat = list(
         ChatMessage.objects.filter(meeting=meeting).select_related("author").order_by("-id")[:50]
     )
+    people = {meeting.chair_id, *(h.user_id for h in hands), *(m.author_id for m in chat)}
+    badges = badges_for(meeting.community_id, people)
     poll_views = []
     for poll in polls:
         view = poll_json(poll)
@@ -275,20 +283,23 @@ def room_state(meeting) -> dict:
             "status": meeting.status,
             "chair": meeting.chair_id,
             "chair_name": str(meeting.chair),
+            "chair_badges": codes(badges.get(meeting.chair_id, [])),
             "public": meeting.public,
             "current_item": meeting.current_item_id,
         },
         "rules": rules_.to_json(),
         "agenda": [item_json(item) for item in items],
         "speaker": None,
-        "queue": [{"user": h.user_id, "name": str(h.user), "side": h.side} for h in queue],
+        "queue": [
+            {"user": h.user_id, **person_json(h.user, badges), "side": h.side} for h in queue
+        ],
         "next_speaker": next_speaker(meeting),
         "polls": poll_views,
         "chat": [
             {
                 "id": m.pk,
                 "user": m.author_id,
-                "name": str(m.author),
+                **person_json(m.author, badges),
                 "html": m.html,
                 "item": m.item_id,
                 "at": m.created_at.isoformat(),
@@ -301,7 +312,7 @@ def room_state(meeting) -> dict:
         ends = order.floor_deadline(speaker.granted_at, rules_)
         data["speaker"] = {
             "user": speaker.user_id,
-            "name": str(speaker.user),
+            **person_json(speaker.user, badges),
             "side": speaker.side,
             "started_at": speaker.granted_at.isoformat(),
             "ends_at": ends.isoformat(),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
+from communities.badges import badge_codes
 from communities.models import Organization, Position
 from deliberation import access, meeting_log, order
 from deliberation.meetings.checks import require_chair, require_live
@@ -231,7 +232,12 @@ def hand_chair(actor, meeting, user) -> AgendaItem:
         meeting_log.append(
             meeting,
             "chair.handed",
-            {"item": item.pk, "user": user.pk, "name": str(user)},
+            {
+                "item": item.pk,
+                "user": user.pk,
+                "name": str(user),
+                "badges": badge_codes(meeting.community_id, user.pk),
+            },
             actor=actor,
         )
         audit.record(

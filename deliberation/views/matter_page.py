@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities import access as community_access
+from communities.badges import badges_for
 from communities.models import AuditEvent
 from deliberation import access, charts, electorates, forms, procedures, services
 from deliberation.models import (
@@ -242,7 +243,7 @@ def _comment_tree(matter, user, moderator):
         children.setdefault(comment.parent_id, []).append(comment)
     for comment in comments:
         comment.children = children.get(comment.pk, [])
-    return children.get(None, [])
+    return children.get(None, []), comments
 
 
 def matter_context(request, matter, bound=None):
@@ -350,6 +351,11 @@ def matter_context(request, matter, bound=None):
     elif user.is_authenticated and matter.in_progress:
         # Said in place of the form: why not, and (unless pending) how to join.
         own_membership = matter.community.memberships.filter(user=user).first()
+    comment_roots, comments = _comment_tree(matter, user, moderator)
+    speakers = {matter.proposer_id, *(c.author_id for c in comments)}
+    speakers |= {s.author_id for s in stances} | {t.actor_id for t in transitions}
+    if resolution is not None:
+        speakers |= {u.author_id for u in resolution.updates.all()}
     deadline_overdue = bool(
         matter.in_progress
         and matter.deadline
@@ -375,7 +381,9 @@ def matter_context(request, matter, bound=None):
         "stance_form": (bound.get("stance") or forms.StanceForm(organizations=stance_orgs))
         if stance_orgs
         else None,
-        "comments": _comment_tree(matter, user, moderator),
+        "comments": comment_roots,
+        # Verified role badges beside the names of all who speak here (communities.badges).
+        "badges": badges_for(matter.community_id, speakers),
         "comment_form": comment_form,
         "own_membership": own_membership,
         "moderator": moderator,

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from communities import access as community_access
+from communities.badges import badges_for
 from deliberation import access, forms
 from deliberation import meetings as meeting_services
 from deliberation.models import Matter, Meeting, Minutes
@@ -38,10 +39,12 @@ def meeting_list(request, slug):
             status = 400
     elif request.method == "POST":
         raise PermissionDenied
+    items = list(items)
+    badges = badges_for(community.pk, {m.chair_id for m in items})
     return render(
         request,
         "deliberation/meeting_list.html",
-        {"community": community, "meetings": items, "form": form},
+        {"community": community, "meetings": items, "form": form, "badges": badges},
         status=status,
     )
 
@@ -87,6 +90,7 @@ def _room_context(request, meeting):
         "socket_path": f"/ws/meetings/{meeting.pk}/",
         "room_strings": {key: str(value) for key, value in ROOM_STRINGS.items()},
         "may_chair": access.may_chair(request.user, meeting),
+        "badges": badges_for(meeting.community_id, [meeting.chair_id]),
         "minutes": getattr(meeting, "minutes", None),
         "projector_url": reverse("deliberation:meeting_projector", args=[meeting.pk]),
         "minutes_url": reverse("deliberation:meeting_minutes", args=[meeting.pk]),

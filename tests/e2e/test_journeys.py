@@ -93,7 +93,7 @@ def test_it_lets_a_newcomer_sign_up_get_verified_and_then_take_part(world, brows
 
     newcomer.goto(f"/c/{SLUG}/")
     newcomer.get_by_role("link", name=zh("Ask to join as a resident")).click()
-    newcomer.get_by_label(zh("address in the community")).fill("3栋 502")
+    newcomer.get_by_label(zh("address in the community")).fill("1栋 201室")
     shots.step("join form")
     newcomer.get_by_role("button", name=zh("Send my request")).click()
     expect(messages(newcomer)).to_contain_text(
@@ -132,7 +132,10 @@ def test_it_lets_a_newcomer_sign_up_get_verified_and_then_take_part(world, brows
     shots.step("queue hears of the request")
     banner.get_by_role("link", name=zh("Reload the queue")).click()
     request = staff.get_by_role("listitem").filter(has_text="林小梅")
-    expect(request).to_contain_text("3栋 502")
+    expect(request).to_contain_text("1栋 201室")
+    # The address names a unit of the register: staff verify the resident into that household.
+    unit = call(lambda: world.estate.units.select_related("estate").get(number="201").label)
+    expect(request.get_by_label(zh("Unit lived in"))).to_have_value(unit)
     request.get_by_role("button", name=zh("Verify"), exact=True).click()
     expect(messages(staff)).to_contain_text(zh("%(name)s is now verified.", name="林小梅"))
     decided = staff.locator(

@@ -112,7 +112,7 @@ CUT_OFF = """() => {
     const width = document.documentElement.clientWidth;
     const out = [];
     for (const el of document.querySelectorAll('body *')) {
-        if (el.closest('.skip-link, script, style, [hidden]')) continue;
+        if (el.closest('.skip-link, .visually-hidden, script, style, [hidden]')) continue;
         const style = getComputedStyle(el);
         if (style.display === 'none' || style.visibility === 'hidden') continue;
         const box = el.getBoundingClientRect();
@@ -233,7 +233,8 @@ def test_a_council_meeting_runs_live_in_four_browsers(world, meeting, browse, sh
     expect(record).to_contain_text(FIRST_ITEM)
     expect(record).to_contain_text(QUESTION)
     expect(record.get_by_role("listitem").filter(has_text="发言 1 次")).to_have_text(
-        re.compile(rf"^{re.escape(str(a_user))}（中立）：发言 1 次，共 0:\d\d$")
+        # The name, then the verified role badge (a code span the page styles as a badge).
+        re.compile(rf"^{re.escape(str(a_user))} 议事会成员（中立）：发言 1 次，共 0:\d\d$")
     )
     expect(record).to_contain_text(re.compile(r"赞成 1[,，]\s*反对 0[,，]\s*弃权 1"))
     expect(record).to_contain_text("应参与 2 人，实际参与 2 人")
@@ -476,3 +477,61 @@ def test_the_suggestion_alternates_sides_and_survives_a_reload(world, meeting, b
     expect(chair.locator(".queue__hand--next .queue__name")).to_have_text(str(against))
     shots.step("the same after a reload")
     assert chair.errors == []
+
+
+def test_badges_come_from_positions_not_from_names(world, meeting, browse, shots):
+    """The real party secretary shows a 党委书记 badge in the queue, on the floor and in the
+    chat; a resident who calls themself "党委书记 <b class="role-badge">王书记</b>" shows their
+    name as typed, as text, and no badge; on a 390 px phone nothing is cut off."""
+    from communities import services as register
+
+    chair_user = world.cast["party_secretary"]
+    impostor_name = '党委书记 <b class="role-badge">王书记</b>'
+
+    def people():
+        register.rename(chair_user, chair_user, "王书记")
+        chair_user.refresh_from_db()
+        impostor = register.sign_up(
+            username="impostor", password="correct-horse-battery", display_name=impostor_name
+        )
+        membership = register.request_membership(impostor, world.community, address="1栋201")
+        register.verify_membership(world.admin, membership)
+        return impostor
+
+    impostor_user = call(people)
+    chair = open_room(browse, "chair", chair_user, meeting)
+    phone = open_room(browse, "impostor", impostor_user, meeting, viewport=PHONE)
+
+    phone.get_by_role("button", name="举手").click()
+    expect(phone.get_by_text("您已举手。")).to_be_visible()
+    chair.get_by_role("button", name="举手").click()
+    for page in (chair, phone):
+        hands = page.locator('[data-part="queue"] .queue__hand')
+        expect(hands).to_have_count(2)
+        fake = hands.filter(has_text="党委书记 <b")
+        expect(fake.locator(".queue__name")).to_have_text(impostor_name)  # text, not markup
+        expect(fake.locator(".role-badge")).to_have_count(0)
+        real = hands.filter(has=page.locator(".queue__name", has_text=re.compile("^王书记$")))
+        expect(real.locator(".role-badge")).to_have_text("已核实职务： 党委书记")
+    shots.step("badges in the queue")
+
+    phone.get_by_label("消息（不超过 2000 字）").fill("我是书记")
+    phone.get_by_role("button", name="发送").click()
+    chair.get_by_label("消息（不超过 2000 字）").fill("请按顺序发言")
+    chair.get_by_role("button", name="发送").click()
+    lines = phone.locator(".chat__line")
+    expect(lines).to_have_count(2)
+    expect(lines.filter(has_text="我是书记").locator(".role-badge")).to_have_count(0)
+    expect(lines.filter(has_text="请按顺序发言").locator(".role-badge")).to_contain_text("党委书记")
+
+    # The chair's button names the verified role too, for those who hear the page.
+    queue = chair.locator('[data-part="queue"]')
+    queue.get_by_role("button", name="准予发言：王书记（已核实职务：党委书记）").click()
+    for page in (chair, phone):
+        floor = page.locator('[data-part="floor"]')
+        expect(floor.locator(".floor__name")).to_have_text("王书记")
+        expect(floor.locator(".role-badge")).to_contain_text("党委书记")
+    shots.step("badges on the floor and in the chat")
+    assert no_horizontal_scroll(phone) == 0
+    assert cut_off(phone) == []
+    assert chair.errors == [] and phone.errors == []

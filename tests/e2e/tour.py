@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from communities.models import Community, Estate, Organization
+from communities import services as register
+from communities.models import Community, Estate, Membership, Organization
 from deliberation import meetings, services
 from deliberation.models import (
     AgendaItem,
@@ -59,7 +60,7 @@ NAMES = {
     "outsider": "林峰",
 }
 
-PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll")
+PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification")
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
 # visitors only.
@@ -71,6 +72,7 @@ VIEWERS = {
     "projector": (None, "resident"),
     "login": (None,),
     "party_roll": ("party_secretary",),  # kept by the party committee's secretaries only
+    "verification": ("ws_staff",),  # staff only: two requests under one name at one flat
 }
 LIVE = ("room", "projector")
 
@@ -89,6 +91,7 @@ class Scene:
             "projector": f"/meetings/{self.meeting}/projector/",
             "login": "/accounts/login/",
             "party_roll": "/c/lianhua/party-roll/",
+            "verification": "/c/lianhua/verification/",
         }[name]
 
 
@@ -131,6 +134,12 @@ def build_scene(world) -> Scene:
     for who, line in zip(("council_member", "resident"), CHAT_LINES, strict=True):
         meetings.send_chat(cast[who], meeting, line)
     meetings.raise_hand(cast["council_member"], meeting, "pro")
+    # The verification queue: 何强 (the cast's "unverified", at 1栋101) asks a second time under
+    # another login, and a newcomer gives an address the register has no unit for.
+    twice = users.create_user(username="heqiang", display_name=NAMES["unverified"])
+    register.request_membership(twice, world.community, address="1栋101室")
+    stranger = users.create_user(username="lifang", display_name="李芳")
+    register.request_membership(stranger, world.community, address="莲花路8号")
     return Scene(reference=matter.reference, meeting=meeting.pk)
 
 
@@ -195,6 +204,8 @@ def user_data() -> list[str]:
         add(str(user), f"@{user.username}")
     for community in Community.objects.all():
         add(community.name, community.city, community.district, community.street)
+    for membership in Membership.objects.exclude(address=""):
+        add(membership.address)
     for model, fields in (
         (Estate, ["name"]),
         (Organization, ["name"]),

@@ -98,7 +98,7 @@ describe("snapshot", () => {
 describe("numbered events", () => {
   it("applies the next event, advances the seq and redraws", () => {
     const { state, effects } = run([hand(11, 21, "pro")], loaded());
-    assert.deepEqual(state.room.queue, [{ user: 21, name: "u21", side: "pro" }]);
+    assert.deepEqual(state.room.queue, [{ user: 21, name: "u21", badges: [], side: "pro" }]);
     assert.equal(state.seq, 11);
     assert.deepEqual(effects, [
       { type: "seq", seq: 11 },

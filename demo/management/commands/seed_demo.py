@@ -249,10 +249,15 @@ class Command(BaseCommand):
                 services.end_party_member(self.admin, member, reason=RESET_REASON)
 
     def _ensure_memberships(self, community, users, people: list[Person]):
-        """Each seeded person's membership has the planned status."""
+        """Each seeded person's membership has the planned status, and a verified resident is
+        linked to the unit they live in (their household)."""
         existing = {
             m.user_id: m
             for m in Membership.objects.filter(community=community, user__in=users.values())
+        }
+        units = {
+            (u.estate.name, u.building, u.number): u
+            for u in Unit.objects.filter(estate__community=community).select_related("estate")
         }
         live = (Status.PENDING, Status.VERIFIED)
         for person in people:
@@ -265,15 +270,23 @@ class Command(BaseCommand):
                 if status in live:
                     services.leave_community(user, community)
                 continue
-            if status == person.membership:
-                continue
-            if status == Status.VERIFIED:
-                # Reset a demo applicant that someone verified while trying the demo.
-                services.revoke_membership(self.admin, membership, reason=RESET_REASON)
-            if status != Status.PENDING:
-                membership = services.request_membership(user, community, address=person.address)
-            if person.membership == Status.VERIFIED:
-                services.verify_membership(self.admin, membership)
+            home = units[person.home] if person.home else None
+            if status != person.membership:
+                if status == Status.VERIFIED:
+                    # Reset a demo applicant that someone verified while trying the demo.
+                    services.revoke_membership(self.admin, membership, reason=RESET_REASON)
+                if status != Status.PENDING:
+                    membership = services.request_membership(
+                        user, community, address=person.address
+                    )
+                if person.membership == Status.VERIFIED:
+                    membership = services.verify_membership(self.admin, membership, unit=home)
+            if (
+                person.membership == Status.VERIFIED
+                and home is not None
+                and membership.unit_id != home.pk
+            ):
+                services.link_unit(self.admin, membership, home)
 
     def _ensure_ownerships(self, community, users, plan: Plan):
         """Each seeded person owns exactly their planned units; co-owners' voter as planned."""

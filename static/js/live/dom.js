@@ -53,3 +53,17 @@ export const feedback = (extra = "") => h("p", { class: `room-feedback ${extra}`
 export function sideBadge(strings, side) {
   return h("span", { class: `side side--${SIDES.includes(side) ? side : "neutral"}`, text: strings.sideLabel(side) });
 }
+
+/** A person's verified role badges (communities.badges), each as text in its own element: what
+ * a display name says is never a badge, whatever it says. */
+export function roleBadges(strings, codes) {
+  return strings.badgeLabels(codes).map((label) =>
+    h("span", { class: "role-badge" }, h("span", { class: "visually-hidden", text: `${strings.t("badge_verified")} ` }), label),
+  );
+}
+
+/** A name (in an element of its own, with `nameClass` too) followed by the person's badges. */
+export function personName(strings, person, nameClass = "") {
+  const name = h("span", { class: `person__name ${nameClass}`.trim(), text: person?.name ?? "" });
+  return h("span", { class: "person" }, name, ...roleBadges(strings, person?.badges).flatMap((badge) => [" ", badge]));
+}

@@ -229,7 +229,7 @@ function applyKind(state, kind, data, fresh, now) {
     }
     case "hand.raised": {
       if (room.queue.some((hand) => hand.user === data.user)) return same;
-      const queue = [...room.queue, { user: data.user, name: data.name, side: data.side }];
+      const queue = [...room.queue, { user: data.user, name: data.name, badges: data.badges ?? [], side: data.side }];
       return { ...same, state: withRoom(state, { queue }) };
     }
     case "hand.lowered":

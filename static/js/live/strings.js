@@ -17,6 +17,10 @@ export function createStrings(table = {}, lang = undefined) {
     return text;
   }
   const has = (key) => Boolean(table[key]);
+  // A person's verified role badges (role codes from the server) in words; a code the page
+  // has no words for is left out rather than shown raw.
+  const badgeLabels = (codes) =>
+    (Array.isArray(codes) ? codes : []).filter((code) => typeof code === "string" && has(`badge_${code}`)).map((code) => t(`badge_${code}`));
   return {
     t,
     lang,
@@ -26,6 +30,13 @@ export function createStrings(table = {}, lang = undefined) {
     ruleLabel: (poll) => (has(`rule_${poll.rule}`) ? t(`rule_${poll.rule}`) : poll.rule_label),
     lawLabel: (poll, law) => (law && has(`law_${poll.rule}`) ? t(`law_${poll.rule}`) : law),
     sideLabel: (side) => t(`side_${SIDES.includes(side) ? side : "neutral"}`),
+    badgeLabels,
+    /** A person as one phrase, for an aria-label: the name, and any verified role after it. */
+    personLabel(person) {
+      const badges = badgeLabels(person?.badges);
+      const name = person?.name ?? "";
+      return badges.length ? t("person_badged", { name, badges: badges.join(t("badge_separator")) }) : name;
+    },
     timeOfDay(iso) {
       const date = new Date(iso);
       return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });

@@ -1,6 +1,6 @@
 // The chat: the log (the whole of it after a snapshot, one line per new event) and the form.
 
-import { feedback, h, say } from "../dom.js";
+import { feedback, h, personName, say } from "../dom.js";
 import { CHAT_KEEP, isLive, you } from "../room-state.js";
 
 export const CHAT_MAX = 2000; // characters in one line (the server's limit too)
@@ -15,7 +15,7 @@ export function createChat(ctx) {
     return h(
       "li",
       { class: `chat__line${data.user === you(ctx.room()).id ? " chat__line--mine" : ""}`, "data-id": String(data.id) },
-      h("p", { class: "chat__meta" }, h("strong", { text: data.name }), " ", h("time", { datetime: data.at, text: strings.timeOfDay(data.at) })),
+      h("p", { class: "chat__meta" }, h("strong", {}, personName(strings, data)), " ", h("time", { datetime: data.at, text: strings.timeOfDay(data.at) })),
       body,
     );
   }

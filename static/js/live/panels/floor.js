@@ -1,6 +1,6 @@
 // The floor: who is speaking, on which side, and the countdown to the end of their time.
 
-import { feedback, h, rerender, sideBadge } from "../dom.js";
+import { feedback, h, personName, rerender, sideBadge } from "../dom.js";
 import { alternating, isLive, you } from "../room-state.js";
 import { clock } from "../strings.js";
 
@@ -33,7 +33,7 @@ export function createFloor(ctx) {
         h(
           "p",
           { class: "floor__who" },
-          h("strong", { class: "floor__name", text: speaker.name }),
+          h("strong", {}, personName(strings, speaker, "floor__name")),
           " ",
           alternating(room) ? sideBadge(strings, speaker.side) : null,
         ),

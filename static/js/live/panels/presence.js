@@ -1,6 +1,6 @@
 // Who is in the room: the count, the quorum, by role; for the chair, the names.
 
-import { h, rerender } from "../dom.js";
+import { h, personName, rerender } from "../dom.js";
 import { you } from "../room-state.js";
 
 export function createPresence(ctx) {
@@ -52,7 +52,7 @@ export function createPresence(ctx) {
             { class: "presence__names" },
             // The list stops at PRESENT_NAMES_SHOWN names; the count is always the whole room's.
             h("summary", { text: t("present_names", { n: Math.max(p.total, room.present.length) }) }),
-            h("ul", { class: "people" }, room.present.map((person) => h("li", { text: person.name }))),
+            h("ul", { class: "people" }, room.present.map((person) => h("li", {}, personName(ctx.strings, person)))),
           ),
         );
       }

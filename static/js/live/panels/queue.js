@@ -1,7 +1,7 @@
 // The speakers' queue: waiting hands in order; for the chair, a "give the floor" button on each
 // and a mark on the one the server suggests next (`next_speaker`, docs/protocol.md).
 
-import { feedback, h, rerender, sideBadge } from "../dom.js";
+import { feedback, h, personName, rerender, sideBadge } from "../dom.js";
 import { alternating, isLive, nextSpeakerHand, you } from "../room-state.js";
 
 export function createQueue(ctx) {
@@ -23,7 +23,7 @@ export function createQueue(ctx) {
             return h(
               "li",
               { class: `queue__hand${suggested ? " queue__hand--next" : ""}` },
-              h("span", { class: "queue__name", text: hand.name }),
+              personName(strings, hand, "queue__name"),
               hand.user === you(room).id ? h("span", { class: "badge", text: t("queue_you") }) : null,
               alternating(room) ? sideBadge(strings, hand.side) : null,
               suggested ? h("span", { class: "badge badge--next", text: t("queue_suggested") }) : null,
@@ -32,7 +32,7 @@ export function createQueue(ctx) {
                     type: "button",
                     class: `button button--small${suggested ? "" : " button--quiet"}`,
                     "data-key": `grant-${hand.user}`,
-                    "aria-label": t("grant_label", { name: hand.name }),
+                    "aria-label": t("grant_label", { name: strings.personLabel(hand) }),
                     text: t("grant"),
                     onclick: (event) => ctx.send("floor.grant", { user: hand.user }, { feedback: region, button: event.currentTarget }),
                   })
