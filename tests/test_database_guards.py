@@ -22,7 +22,7 @@ from deliberation.models import (
     Matter,
     Poll,
     Resolution,
-    SealedBallot,
+    SealedUrn,
     SecretBallot,
     Stance,
     Transition,
@@ -96,7 +96,7 @@ def record(world):
         services.cast_ballot(cast[name], secret, ["yes"])
     services.close_poll(cast["rc_director"], secret)
     matter = walk_to(world, matter, "implementation")
-    assert not SealedBallot.objects.exists()  # deleted at close: the guards leave them be
+    assert not SealedUrn.objects.exists()  # deleted at close: the guards leave it be
     for model in NEVER_DELETED:
         assert model.objects.exists(), model
     return Matter.objects.get(pk=matter.pk)

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from deliberation import meetings
 from deliberation.models import Meeting, Minutes
-from deliberation.text import escape_markdown
 
 
 @pytest.fixture
@@ -160,5 +159,5 @@ def test_it_records_speech_durations_in_the_minutes(world, meeting):
     meetings.end_floor(chair, meeting)
     text = meetings.generate_minutes(chair, meeting).text_html
     assert "1:3" in text  # 95 s, give or take the test's own run time
-    # The side in words, not the code "con"; the name escaped, then the verified role badge.
-    assert f"{escape_markdown(str(member))} `议事会成员`（反对方）" in text
+    # The side in words, not the code "con"; the name as typed, then the verified role badge.
+    assert f"{member} <code>议事会成员</code>（反对方）" in text

@@ -218,7 +218,11 @@ async def _socket(user, meeting) -> WebsocketCommunicator:
     comm = WebsocketCommunicator(
         application,
         f"/ws/meetings/{meeting.pk}/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), await database_sync_to_async(cookie)()],
+        headers=[
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1:8000"),  # the origin must match the site: scheme, host, port
+            await database_sync_to_async(cookie)(),
+        ],
     )
     connected, code = await comm.connect()
     assert connected, code
