@@ -26,6 +26,7 @@ from communities.models import (
     PartyMember,
     Position,
     Unit,
+    insider_q,
 )
 
 User = get_user_model()
@@ -425,6 +426,11 @@ def add_party_member(actor, organization: Organization, user) -> PartyMember:
     _require_roll_keeper(actor, organization)
     if user is None or not user.is_active:
         raise ValidationError(_("There is no active account with that user name."))
+    community = Community.objects.filter(pk=organization.community_id)
+    if not community.filter(insider_q(user, "pk")).exists():
+        raise ValidationError(
+            _("Only a verified resident or an official of the community goes on its roll.")
+        )
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
         if PartyMember.objects.current().filter(organization=organization, user=user).exists():

@@ -260,6 +260,17 @@ def may_chair(user, meeting) -> bool:
     return user.pk in holders and user.has_perm("communities.chair_meeting", chair_scope(meeting))
 
 
+def _chairs_item(user, item) -> bool:
+    """The chair of a live meeting, or the acting chair of this item, holding chair_meeting."""
+    meeting = item.meeting
+    if meeting.status != Meeting.Status.LIVE:
+        return False
+    if user.is_superuser:
+        return True
+    holders = {meeting.chair_id, item.acting_chair_id} - {None}
+    return user.pk in holders and user.has_perm("communities.chair_meeting", chair_scope(meeting))
+
+
 def may_take_part(user, meeting) -> bool:
     """Raising a hand and chatting: those in the room who may comment in the community."""
     return may_attend(user, meeting) and user.has_perm("communities.comment", meeting.community)
@@ -274,10 +285,11 @@ def may_edit_minutes(user, meeting) -> bool:
 
 def may_close_poll(user, poll) -> bool:
     """Closing a poll by a person (the clock's close is `services.polls.require_due`): the chair
-    of the meeting it was put in; otherwise the actor of the matter's stage, under its
-    procedure. A council meeting's own motion, only its meeting's chair."""
+    of the meeting it was put in, while it sits (or that item's acting chair); otherwise the
+    actor of the matter's stage, under its procedure. A council meeting's own motion, only its
+    meeting's chair. `services.polls.require_may_close` adds: never before an announced close."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if poll.agenda_item_id is not None and may_chair(user, poll.agenda_item.meeting):
+    if poll.agenda_item_id is not None and _chairs_item(user, poll.agenda_item):
         return True
     return poll.matter_id is not None and may_act(user, poll.matter, procedures.CLOSE_POLL)

@@ -11,6 +11,8 @@ a resident not linked to a unit has none in a households poll until staff link o
 
 from decimal import Decimal
 
+from django.db.models import Q
+
 from communities.models import Membership, Organization, Ownership, PartyMember, Position, Unit
 from deliberation import rules
 from deliberation.models import Electorate
@@ -144,11 +146,13 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
     elif poll.electorate == Electorate.PARTY:
         members: set[int] = set()
         for chunk in chunks(ids):
-            roll = PartyMember.objects.current().filter(
-                organization=poll.body_id, user_id__in=chunk
-            )
-            if as_of is not None:
-                roll = roll.filter(started_at__lte=as_of)
+            roll = PartyMember.objects.filter(organization=poll.body_id, user_id__in=chunk)
+            if as_of is None:
+                roll = roll.current()
+            else:  # on the roll when the poll opened: leaving it later takes no vote away
+                roll = roll.filter(started_at__lte=as_of).filter(
+                    Q(ended_at__isnull=True) | Q(ended_at__gt=as_of)
+                )
             members.update(roll.values_list("user_id", flat=True))
 
         def one(user, _org):

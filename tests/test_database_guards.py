@@ -95,6 +95,8 @@ def record(world):
     for name in ("resident", "owner"):
         services.cast_ballot(cast[name], secret, ["yes"])
     services.close_poll(cast["rc_director"], secret)
+    # That vote was counted and passed: the stage moves on (it is not held again).
+    services.advance(cast["rc_director"], Matter.objects.get(pk=matter.pk))
     matter = walk_to(world, matter, "implementation")
     assert not SealedUrn.objects.exists()  # deleted at close: the guards leave it be
     for model in NEVER_DELETED:

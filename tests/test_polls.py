@@ -81,6 +81,7 @@ def test_it_puts_the_poll_to_the_stage_electorate_under_the_stage_rule(world, de
     assert poll.params == {"quorum": ">1/2", "pass": ">1/2"}
     assert poll.is_open and poll.opened_at is not None
     assert poll.electorate_heads == 2  # the two verified residents
+    services.close_poll(world.cast["rc_director"], poll)  # void: nobody took part
     households = poll_at(world, decision, electorate="households")
     assert households.electorate_heads == 1  # both live at 1栋
     for electorate in ("owners", "body", "organizations", "everyone"):
@@ -290,6 +291,7 @@ def test_it_keeps_someone_verified_after_the_poll_opened_out_of_it(world, decisi
         services.cast_ballot(latecomer, poll, ["yes"])
     assert not services.has_voted(latecomer, poll)
     assert fresh_poll(poll).electorate_heads == 2
+    services.close_poll(world.cast["rc_director"], poll)  # void: nobody took part
     assert poll_at(world, decision).electorate_heads == 3  # the next poll counts them
 
 
@@ -606,7 +608,8 @@ def test_it_writes_no_choice_and_no_ballot_id_to_the_audit_log(world, decision):
     # The receipt records that they took part; the audit log adds no time of theirs.
     assert VoterReceipt.objects.filter(poll=poll, voter=world.cast["resident"]).exists()
     assert not AuditEvent.objects.filter(pk__gt=since).exists()
-    named = poll_at(world, decision, question="记名表决")
+    named = poll_at(world, walk_to(world, propose(world, FOUR, title="另一议题"), "decision"))
+    since = AuditEvent.objects.order_by("-pk").first().pk
     services.cast_ballot(world.cast["resident"], named, ["abstain"])
     [event] = AuditEvent.objects.filter(pk__gt=since, verb="poll.voted")
     written = json.dumps([event.object_id, event.object_repr, event.data], ensure_ascii=False)

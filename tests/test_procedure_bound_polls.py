@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from communities import services as register
-from communities.models import Estate, PartyMember, Unit
+from communities.models import Estate, Ownership, PartyMember, Unit
 from deliberation import access, meetings, procedures, services
 from deliberation.models import Electorate, Meeting, Poll
 from deliberation.services import polls as poll_service
@@ -118,7 +118,7 @@ def test_a_passed_poll_of_the_wrong_electorate_does_not_advance_the_review(
     world, forged, monkeypatch, weakened
 ):
     if weakened:  # the guard as it was: any passed poll of the matter since the stage began
-        monkeypatch.setattr("deliberation.services.matters.stage_poll_conforms", lambda *args: True)
+        monkeypatch.setattr("deliberation.services.polls.stage_poll_conforms", lambda *args: True)
     matter = walk_to(world, propose(world, FOUR), "review")
     council = forged(world, matter)
     closed = _pass(world, council, [world.cast["council_member"]])
@@ -234,7 +234,12 @@ def test_closing_has_two_named_checks_and_no_switch(world):
 def test_the_roll_is_kept_by_the_party_committee_and_decides_the_review(world):
     secretary, director = world.cast["party_secretary"], world.cast["rc_director"]
     party = world.orgs["party_committee"]
+    with pytest.raises(ValidationError, match="verified resident"):
+        register.add_party_member(secretary, party, world.cast["outsider"])
     newcomer = make_user("dangyuan")
+    register.verify_membership(
+        world.admin, register.request_membership(newcomer, world.community, address="1栋102")
+    )
     with pytest.raises(PermissionDenied):
         register.add_party_member(director, party, newcomer)
     with pytest.raises(ValidationError):
@@ -252,17 +257,20 @@ def test_the_roll_is_kept_by_the_party_committee_and_decides_the_review(world):
     assert result["quorum_met"] and not result["passed"]
     register.end_party_member(secretary, member, reason="转出组织关系。")
     assert PartyMember.objects.current().count() == 2
-    poll = services.create_poll(secretary, fresh(matter), question="？", kind="yes_no_abstain")
+    # A counted review is not held again; the next matter's review no longer counts them.
+    other = walk_to(world, propose(world, FOUR, title="另一议题"), "review")
+    poll = services.create_poll(secretary, other, question="？", kind="yes_no_abstain")
     with pytest.raises(PermissionDenied):
         services.cast_ballot(newcomer, poll, ["yes"])
 
 
 def void_owners_vote(world, *, extension_days=0):
-    """An owners' vote in progress in which only one of three units' owners took part."""
+    """An owners' vote in progress, announced to close in 20 days, in which only one of three
+    units' owners took part."""
     matter = propose(world, OWNERS)
     services.create_poll(
         world.cast["oc_chair"], matter, question="续聘物业？", kind="yes_no_abstain",
-        law_item=4, extension_days=extension_days,
+        law_item=4, extension_days=extension_days, closes_at=timezone.now() + timedelta(days=20),
     )  # fmt: skip
     matter = services.advance(world.cast["oc_chair"], fresh(matter))
     matter = services.advance(world.cast["oc_chair"], elapse(matter))
@@ -277,8 +285,9 @@ def test_a_short_vote_is_extended_once_as_its_notice_allowed(world):
     chair = world.cast["oc_chair"]
     with pytest.raises(PermissionDenied):
         services.extend_poll(world.cast["resident"], poll)
+    announced = poll.closes_at
     extended = services.extend_poll(chair, poll)
-    assert extended.closes_at >= timezone.now() + timedelta(days=6, hours=23)
+    assert extended.closes_at == announced + timedelta(days=7)
     with pytest.raises(ValidationError, match="once"):
         services.extend_poll(chair, extended)
     matter, poll = void_owners_vote(world)  # a notice that allowed no extension
@@ -291,7 +300,9 @@ def test_a_void_owners_vote_is_rerun_with_a_fresh_notice(world):
     chair = world.cast["oc_chair"]
     with pytest.raises(ValidationError, match="Close the open poll"):
         services.rerun_vote(chair, matter)
-    services.close_poll(chair, poll)
+    with pytest.raises(ValidationError, match="as announced"):
+        services.close_poll(chair, poll)
+    services.close_poll_when_due(poll, poll.closes_at)  # the clock closes it, as announced
     assert not Poll.objects.get(pk=poll.pk).result["quorum_met"]
     with pytest.raises(PermissionDenied):
         services.rerun_vote(world.cast["resident"], fresh(matter))
@@ -299,6 +310,8 @@ def test_a_void_owners_vote_is_rerun_with_a_fresh_notice(world):
     assert matter.stage == "notice" and matter.deadline > timezone.now() + timedelta(days=14)
     again = matter.polls.get(status=Poll.Status.DRAFT)
     assert (again.question, again.law_item, again.rule) == ("续聘物业？", 4, "owners_ordinary")
+    # Announced anew: voting lasts as long as before, counted from the new notice's end.
+    assert again.closes_at == matter.deadline + (poll.closes_at - poll.opened_at)
     # The fresh notice runs in full before the vote; then it may pass and carry the matter.
     with pytest.raises(ValidationError):
         services.advance(chair, matter)
@@ -306,7 +319,7 @@ def test_a_void_owners_vote_is_rerun_with_a_fresh_notice(world):
     services.open_poll(chair, again)
     services.cast_ballot(world.cast["owner"], again, ["yes"])
     # Again too few: void once more, and it may be re-run again.
-    closed = services.close_poll(chair, again)
+    closed = services.close_poll_when_due(again, again.closes_at)
     assert not closed.result["quorum_met"]
     assert services.rerun_vote(chair, fresh(matter)).stage == "notice"
 
@@ -363,8 +376,8 @@ def test_matrix_which_vote_a_chair_can_hold_in_a_room(world, procedure, code):
             services.close_poll(world.admin, poll)
         drafts = matter.polls.filter(status=Poll.Status.DRAFT)
         for draft in drafts:
-            # A noticed item opens only once its stage votes it, in any room of its estate.
-            opens = procedures.OPEN_POLL in stage.actions
+            # A noticed item opens only once its stage votes it, in its estate's assembly.
+            opens = procedures.OPEN_POLL in stage.actions and kind == Meeting.Kind.OWNERS
             got = outcome(lambda meeting=meeting, d=draft: put(world.admin, meeting, poll_id=d.pk))
             assert got == ("ok" if opens else "invalid"), (kind, draft.pk, got)
 
@@ -417,3 +430,92 @@ def test_matrix_which_poll_satisfies_which_guard(world, forged, procedure, code)
         assert not services.stage_poll_conforms(poll, matter, stage), label
     poll = forged(world, matter, **right)
     assert services.stage_poll_conforms(poll, matter, stage)
+
+
+def test_a_counted_vote_is_not_held_again_nor_two_at_once(world):
+    director = world.cast["rc_director"]
+    matter = walk_to(world, propose(world, FOUR), "decision")
+    first = services.create_poll(director, matter, question="？", kind="yes_no_abstain")
+    with pytest.raises(ValidationError, match="Close the open poll"):  # no second, parallel one
+        services.create_poll(
+            director, fresh(matter), question="？", kind="yes_no_abstain", electorate="households"
+        )
+    services.cast_ballot(world.cast["resident"], first, ["no"])
+    services.cast_ballot(world.cast["owner"], first, ["no"])
+    assert services.close_poll(director, first).result["quorum_met"]
+    # Counted and failed: the stage's answer is no; voting again until yes is refused.
+    with pytest.raises(ValidationError, match="not held again"):
+        services.create_poll(director, fresh(matter), question="？", kind="yes_no_abstain")
+    with pytest.raises(ValidationError, match="must have passed"):
+        services.advance(director, fresh(matter))
+
+
+def test_leaving_the_roll_mid_vote_takes_no_vote_away(world):
+    secretary = world.cast["party_secretary"]
+    matter = walk_to(world, propose(world, FOUR), "review")
+    poll = services.create_poll(secretary, matter, question="？", kind="yes_no_abstain")
+    member = PartyMember.objects.get(user=world.cast["resident"])
+    register.end_party_member(secretary, member, reason="转出组织关系。")
+    services.cast_ballot(world.cast["resident"], poll, ["no"])  # on the roll when it opened
+    assert services.close_poll(secretary, poll).result["participation"]["heads"] == 1
+
+
+def test_no_early_close_of_an_announced_vote_and_no_stand_in_closing_another_item(world):
+    secretary = world.cast["party_secretary"]
+    matter = walk_to(world, propose(world, COUNCIL), "council_vote")
+    poll = services.create_poll(
+        secretary, matter, question="？", kind="yes_no_abstain",
+        closes_at=timezone.now() + timedelta(hours=1),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="as announced"):
+        services.close_poll(secretary, poll)
+    # A motion on the first item; the chair hands the second item to a stand-in, who may not
+    # close the first item's vote.
+    meeting = meetings.schedule_meeting(
+        secretary, world.community, title="议事会", kind="council", scheduled_at=timezone.now(),
+        agenda=[("动议一", None), ("动议二", None)],
+    )  # fmt: skip
+    meeting = meetings.start_meeting(secretary, meeting)
+    motion = put(secretary, meeting)
+    second = meeting.items.get(title="动议二")
+    meeting = meetings.goto_item(secretary, meeting, second.pk)
+    stand_in = world.cast["rc_director"]
+    meetings.hand_chair(secretary, meeting, stand_in)
+    with pytest.raises(PermissionDenied):
+        services.close_poll(stand_in, motion)
+    first = meeting.items.get(title="动议一")
+    meetings.goto_item(stand_in, Meeting.objects.get(pk=meeting.pk), first.pk)
+    meetings.end_meeting(secretary, Meeting.objects.get(pk=meeting.pk))
+    assert Poll.objects.get(pk=motion.pk).is_closed  # the sitting's end closed it
+
+
+def test_an_ended_matter_closes_its_vote_and_takes_no_more_ballots(world):
+    secretary = world.cast["party_secretary"]
+    matter = walk_to(world, propose(world, COUNCIL), "council_vote")
+    poll = services.create_poll(secretary, matter, question="？", kind="yes_no_abstain")
+    services.withdraw(world.admin, fresh(matter), reason="提议人撤回。")
+    assert Poll.objects.get(pk=poll.pk).is_closed
+    with pytest.raises(ValidationError):
+        services.cast_ballot(world.cast["council_member"], poll, ["yes"])
+
+
+def test_a_rerun_is_refused_once_an_item_passed(world):
+    for number in ("102", "201"):
+        unit = world.estate.units.get(number=number)
+        register.record_ownership(world.admin, unit, make_user(f"owner{number}"))
+    chair = world.cast["oc_chair"]
+    matter = propose(world, OWNERS)
+    for question in ("续聘物业？", "调整停车费？"):
+        services.create_poll(chair, matter, question=question, kind="yes_no_abstain", law_item=4)
+    matter = services.advance(chair, fresh(matter))
+    matter = services.advance(chair, elapse(matter))
+    passed, void = matter.polls.order_by("id")
+    services.open_poll(chair, passed)
+    for ownership in Ownership.objects.current().filter(unit__estate=world.estate):
+        services.cast_ballot(ownership.owner, passed, ["yes"])
+    assert services.close_poll(chair, passed).result["passed"]
+    services.open_poll(chair, void)
+    assert not services.close_poll(chair, void).result["quorum_met"]
+    with pytest.raises(ValidationError, match="passed"):
+        services.rerun_vote(chair, fresh(matter))
+    assert services.advance(chair, fresh(matter)).stage == "resolution"

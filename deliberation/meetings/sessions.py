@@ -171,7 +171,10 @@ def _set_status(actor, meeting, status, verb):
             raise ValidationError(_("The meeting is not in session."))
         now = timezone.now()
         end_speech(meeting, actor, now, reason="meeting")
-        for poll in Poll.objects.filter(agenda_item__meeting=meeting, status=Poll.Status.OPEN):
+        # The room's votes end with the sitting, except one whose closing time was announced:
+        # it runs on to that time (the clock closes it).
+        open_polls = Poll.objects.filter(agenda_item__meeting=meeting, status=Poll.Status.OPEN)
+        for poll in open_polls.exclude(closes_at__gt=now):
             close_live_poll(meeting, actor, poll)
         meeting.status = status
         if status == Meeting.Status.ENDED:

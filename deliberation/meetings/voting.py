@@ -59,6 +59,7 @@ def close_poll(actor, meeting, poll_id: int) -> Poll:
     with transaction.atomic():
         meeting = meeting_log.locked(meeting)
         require_chair(actor, meeting)
+        require_live(meeting)
         poll = Poll.objects.filter(
             pk=poll_id, agenda_item__meeting=meeting, status=Poll.Status.OPEN
         ).first()

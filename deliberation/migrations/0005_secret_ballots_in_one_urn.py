@@ -50,6 +50,8 @@ def fill_urns(apps, schema_editor):
             content = _open_v1(poll_id, token)
             positions = [codes.index(code) for code in content["choices"]]
             entries.append(sealing.pack(positions, Decimal(content["weight"])))
+        # Mixed: the old rows' storage order was the order they were cast.
+        entries = sealing.mix_in([], entries)
         SealedUrn.objects.create(poll_id=poll_id, sealed=sealing.seal(poll_id, entries))
     SealedBallot.objects.all().delete()
 

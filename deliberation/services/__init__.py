@@ -40,12 +40,12 @@ from deliberation.services.polls import (
     extend_poll,
     open_poll,
     poll_options,
-    rerun_vote,
     stage_poll_conforms,
     tally,
 )
 from deliberation.services.receptions import hold_reception, rate_reception
 from deliberation.services.resolutions import post_update, publish_resolution
+from deliberation.services.void_votes import rerun_vote
 
 __all__ = [
     "MOTION_MEETINGS",

@@ -50,9 +50,11 @@ def cast_ballots(poll: Poll, entries) -> list:
     results: list = [None] * len(entries)
     with transaction.atomic():
         # The poll row lock orders every cast against the close: none can slip in after it.
-        poll = Poll.objects.select_for_update().get(pk=poll.pk)
+        # The poll's row only: PostgreSQL refuses FOR UPDATE on the outer join to a matter.
+        poll = Poll.objects.select_for_update(of=("self",)).select_related("matter").get(pk=poll.pk)
         now = timezone.now()
-        if poll.status != Poll.Status.OPEN or (poll.closes_at and now >= poll.closes_at):
+        ended = poll.matter is not None and not poll.matter.in_progress
+        if poll.status != Poll.Status.OPEN or ended or (poll.closes_at and now >= poll.closes_at):
             closed = ValidationError(_("This poll is not open for voting."))
             return [closed] * len(entries)
         positions = {code: i for i, code in enumerate(poll.choices.values_list("code", flat=True))}

@@ -26,7 +26,7 @@ from deliberation.services.common import (
     stage_clock,
     stakeholder_ids,
 )
-from deliberation.services.polls import stage_poll_conforms
+from deliberation.services.polls import close_polls_of_ended_matter, stage_passed
 from deliberation.text import excerpt_of_html, render_markdown
 
 Kind = Organization.Kind
@@ -173,10 +173,7 @@ def _guard_failures(matter, stage: procedures.Stage, note: str, now) -> list[str
         polls = matter.polls.all()
         if polls.filter(status=Poll.Status.OPEN).exists():
             failures.append(_("Close the open poll first."))
-        elif not any(
-            (p.result or {}).get("passed") and stage_poll_conforms(p, matter, stage)
-            for p in polls.filter(status=Poll.Status.CLOSED, closed_at__gte=matter.stage_started_at)
-        ):
+        elif not stage_passed(matter, stage):
             failures.append(
                 _("A poll at this stage must have passed; otherwise reject the matter.")
             )
@@ -267,6 +264,7 @@ def advance(actor, matter: Matter, *, note: str = "") -> Matter:
 
 
 def _close(actor, matter, status: str, reason: str, verb: str, *, merged_into=None, acting=None):
+    close_polls_of_ended_matter(actor, matter)
     now = timezone.now()
     record_transition(matter, actor, status, note=reason, acting=acting)
     matter.status = status

@@ -29,10 +29,8 @@ from deliberation.services.common import (
     clean_text,
     locked_matter,
     publish,
-    record_transition,
     require_signed_in,
     require_stage_action,
-    stage_clock,
     stakeholder_ids,
 )
 
@@ -79,7 +77,10 @@ def create_poll(
     with transaction.atomic():
         matter = locked_matter(matter)
         require_stage_action(actor, matter, P.CREATE_POLL)
-        defaults = matter.stage_spec.poll
+        stage = matter.stage_spec
+        defaults = stage.poll
+        if defaults.open_at_once:
+            _require_stage_may_vote_again(matter, stage)
         question = clean_text(question, _("question"), limit=200)
         electorate = electorate or defaults.electorates[0]
         if electorate not in defaults.electorates:
@@ -136,6 +137,40 @@ def create_poll(
         if defaults.open_at_once:
             _open(actor, poll, now)
     return poll
+
+
+def round_polls(matter: Matter, stage: procedures.Stage) -> list[Poll]:
+    """The polls of this stage's procedure held since the matter entered the stage, in the order
+    they closed (open ones last): the round that the stage's guard judges."""
+    polls = [
+        p for p in matter.polls.exclude(status=Poll.Status.DRAFT)
+        if stage_poll_conforms(p, matter, stage)
+        and (p.opened_at or p.created_at) >= matter.stage_started_at
+    ]  # fmt: skip
+    return sorted(polls, key=lambda p: (p.closed_at is None, p.closed_at or p.created_at, p.pk))
+
+
+def _require_stage_may_vote_again(matter: Matter, stage: procedures.Stage) -> None:
+    """A stage votes once: one poll at a time, and a new one only after a void one (too few
+    took part). A vote that was counted decides; a failed one means rejecting the matter."""
+    for poll in round_polls(matter, stage):
+        if poll.is_open:
+            raise ValidationError(_("Close the open poll first."))
+        if P.POLL_PASSED not in stage.requires:
+            continue  # a sounding (a consultation, an acceptance) may be taken again
+        if (poll.result or {}).get("quorum_met"):
+            raise ValidationError(_("This stage's vote has been counted; it is not held again."))
+    if matter.polls.filter(status=Poll.Status.OPEN).exists():
+        raise ValidationError(_("Close the open poll first."))
+
+
+def stage_passed(matter: Matter, stage: procedures.Stage) -> bool:
+    """The guard "a poll of this stage passed": the stage's last counted poll passed; for an
+    owners' notice (several items, each its own poll), at least one item passed."""
+    closed = [p for p in round_polls(matter, stage) if p.is_closed]
+    if stage.votes_on:
+        return any((p.result or {}).get("passed") for p in closed)
+    return bool(closed) and bool((closed[-1].result or {}).get("passed"))
 
 
 def _owners_rule(law_item) -> str:
@@ -247,8 +282,19 @@ def open_poll(actor, poll: Poll, *, agenda_item=None) -> Poll:
             raise ValidationError(_("This poll is not waiting to open."))
         if not stage_poll_conforms(poll, matter, matter.stage_spec):
             raise ValidationError(_("Only an item of the published notice may be put to the vote."))
+        if poll.closes_at is not None and poll.closes_at <= timezone.now():
+            raise ValidationError(
+                _("This item's announced voting time has passed; put it to a fresh notice.")
+            )
         if agenda_item is not None:
             _require_item_for(agenda_item, matter)
+            meeting = agenda_item.meeting
+            if poll.electorate == Electorate.OWNERS and (
+                meeting.kind != Meeting.Kind.OWNERS or meeting.estate_id != poll.estate_id
+            ):
+                raise ValidationError(
+                    _("An owners' vote is held in its estate's owners' assembly.")
+                )
             poll.agenda_item = agenda_item
             poll.save(update_fields=["agenda_item"])
         _open(actor, poll, timezone.now())
@@ -416,12 +462,16 @@ def _close_secret(poll: Poll) -> dict:
 def require_may_close(actor, poll: Poll) -> None:
     """Closing by a person: `access.may_close_poll`, with the reason when refused."""
     require_signed_in(actor)
-    if access.may_close_poll(actor, poll):
-        return
-    if poll.matter_id is None:
-        raise PermissionDenied(_("Only the meeting's chair may do that."))
-    require_stage_action(actor, poll.matter, P.CLOSE_POLL)  # raises, saying who may
-    raise PermissionDenied(_("You may not close this poll."))
+    if not access.may_close_poll(actor, poll):
+        if poll.matter_id is None:
+            raise PermissionDenied(_("Only the meeting's chair may do that."))
+        require_stage_action(actor, poll.matter, P.CLOSE_POLL)  # raises, saying who may
+        raise PermissionDenied(_("You may not close this poll."))
+    if poll.closes_at is not None and timezone.now() < poll.closes_at:
+        raise ValidationError(
+            _("This poll closes at %(when)s, as announced.")
+            % {"when": timezone.localtime(poll.closes_at).strftime("%Y-%m-%d %H:%M")}
+        )
 
 
 def require_due(poll: Poll, now) -> None:
@@ -484,6 +534,14 @@ def _close(actor, poll: Poll, now) -> Poll:
     return poll
 
 
+def close_polls_of_ended_matter(actor, matter: Matter) -> None:
+    """A matter rejected, withdrawn or merged takes no more ballots: its open polls close with
+    it (in the caller's transaction, the matter's row locked)."""
+    now = timezone.now()
+    for poll in matter.polls.filter(status=Poll.Status.OPEN):
+        _close(actor, _lock_poll(poll), now)
+
+
 def close_due_polls(now=None) -> list[Poll]:
     """Close every open poll whose closing time has passed (run by `manage.py close_due_polls`)."""
     now = now or timezone.now()
@@ -509,12 +567,14 @@ def extend_poll(actor, poll: Poll) -> Poll:
             raise ValidationError(_("This poll is not open."))
         if not poll.extension_days:
             raise ValidationError(_("This vote's notice allowed no extension."))
+        if poll.closes_at is None:
+            raise ValidationError(_("This vote has no announced closing time to extend."))
         if poll.extended_at is not None:
             raise ValidationError(_("This vote has already been extended once."))
         if tally(poll)["quorum_met"]:
             raise ValidationError(_("Enough have taken part: this vote needs no extension."))
         now = timezone.now()
-        poll.closes_at = max(poll.closes_at or now, now) + timedelta(days=poll.extension_days)
+        poll.closes_at = poll.closes_at + timedelta(days=poll.extension_days)
         poll.extended_at = now
         poll.save(update_fields=["closes_at", "extended_at"])
         audit.record(
@@ -527,56 +587,3 @@ def extend_poll(actor, poll: Poll) -> Poll:
         )  # fmt: skip
         publish(matter, "poll", {"poll": poll.pk, "status": "open"})
     return poll
-
-
-def rerun_vote(actor, matter: Matter, *, note: str = "") -> Matter:
-    """Put the owners' items whose vote was void (too few took part) to a fresh notice: each is
-    drafted again as it was announced, and the full notice period runs again before voting."""
-    note = (note or "").strip()
-    if len(note) > 10000:
-        raise ValidationError(_("The note is too long (at most 10000 characters)."))
-    with transaction.atomic():
-        matter = locked_matter(matter)
-        acting = require_stage_action(actor, matter, P.RERUN_VOTE)
-        round_polls = matter.polls.filter(closed_at__gte=matter.stage_started_at)
-        if matter.polls.filter(status=Poll.Status.OPEN).exists():
-            raise ValidationError(_("Close the open poll first."))
-        void = [
-            p for p in round_polls.filter(status=Poll.Status.CLOSED).prefetch_related("choices")
-            if not (p.result or {}).get("quorum_met")
-        ]  # fmt: skip
-        if not void:
-            raise ValidationError(
-                _("Only a vote that was void for too few participants is re-run.")
-            )
-        defining = procedures.poll_definition(matter.procedure_spec, matter.stage_spec)
-        for old in void:
-            _insert(
-                actor,
-                [(c.code, c.label) for c in old.choices.all()],
-                {"matter": matter.reference, "rerun_of": old.pk, "rule": old.rule},
-                community=matter.community, matter=matter, stage=defining.code,
-                question=old.question, kind=old.kind, max_choices=old.max_choices,
-                electorate=old.electorate, estate=old.estate, body=old.body, rule=old.rule,
-                params=old.params, law_item=old.law_item, secret=old.secret,
-                results_hidden=old.results_hidden, allow_change=old.allow_change,
-                extension_days=old.extension_days,
-            )  # fmt: skip
-        # The stage after the agenda: the notice, whose full period runs again.
-        notice = matter.procedure_spec.next_stage(defining.code)
-        now = timezone.now()
-        record_transition(matter, actor, "rerun", to_stage=notice.code, note=note, acting=acting)
-        matter.stage = notice.code
-        matter.stage_started_at = now
-        matter.deadline, matter.deadline_is_minimum = stage_clock(matter, notice, now)
-        matter.save(update_fields=["stage", "stage_started_at", "deadline", "deadline_is_minimum"])
-        audit.record(
-            actor, "matter.rerun", matter, community=matter.community,
-            data={"void": [p.pk for p in void], "stage": notice.code},
-        )  # fmt: skip
-        notices.notify(
-            stakeholder_ids(matter), "stage", matter=matter, data={"stage": notice.code},
-            exclude=actor,
-        )  # fmt: skip
-        publish(matter, "changed", {"stage": notice.code})
-    return matter

@@ -39,7 +39,9 @@ def publish_resolution(actor, matter: Matter, *, text: str) -> Resolution:
         )
         if issuing is None:
             raise ValidationError(_("No body is set up to issue this resolution."))
-        poll = matter.polls.filter(status=Poll.Status.CLOSED).order_by("-closed_at", "-pk").first()
+        # The resolution rests on the vote that carried the matter: its latest passed poll.
+        closed = matter.polls.filter(status=Poll.Status.CLOSED).order_by("-closed_at", "-pk")
+        poll = next((p for p in closed if (p.result or {}).get("passed")), closed.first())
         now = timezone.now()
         Community.objects.select_for_update().filter(pk=matter.community_id).first()
         number = (

@@ -268,11 +268,14 @@ def test_it_carries_a_major_matter_through_four_deliberations_to_its_result(worl
     moved_on(director, four, "review")
     shots.step("joint meeting")
 
-    # 党员大会审议: the party committee's members vote.
+    # 党员大会审议: the party members on the roll vote (the secretary and one resident).
     review_q = "党员大会：是否同意改造文化广场？"
     secretary.goto(matter_url)
-    create_poll(secretary, review_q, "body")
+    create_poll(secretary, review_q, "party")
     vote(secretary, matter_url, review_q, "yes")
+    resident = browse.page("resident", world.cast["resident"])
+    vote(resident, matter_url, review_q, "yes")
+    secretary.goto(matter_url)
     card = close_poll(secretary, review_q)
     expect(card.locator(".verdict")).to_have_text(zh("Passed"))
     advance(secretary, zh("Send to the residents' meeting"))
@@ -284,7 +287,6 @@ def test_it_carries_a_major_matter_through_four_deliberations_to_its_result(worl
     decision_q = "居民会议：是否同意改造文化广场？"
     director.goto(matter_url)
     create_poll(director, decision_q, "residents")
-    resident = browse.page("resident", world.cast["resident"])
     owner = browse.page("owner", world.cast["owner"])
     vote(resident, matter_url, decision_q, "yes")
     vote(owner, matter_url, decision_q, "yes")
