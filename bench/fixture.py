@@ -107,17 +107,35 @@ def setup(n: int, out: str) -> dict:
 
 
 def meeting() -> dict:
-    """A fresh 居民会议, live, chaired by the residents' committee director."""
+    """A fresh 居民会议, live, chaired by the residents' committee director, on a 四议两公开
+    matter at its residents' decision: the room votes the stage's own poll (all verified
+    residents, the residents' meeting rule). The matter gets there through the services: the
+    party members on the demo's roll pass its review."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from communities.models import Community
-    from deliberation import meetings
+    from communities.models import Community, Organization, PartyMember
+    from deliberation import meetings, services
     from deliberation.models import Meeting
     from demo.plan import COMMUNITY
 
-    director = get_user_model().objects.get(username="rc_director")
+    users = get_user_model().objects
+    director = users.get(username="rc_director")
+    secretary = users.get(username="party_secretary")
     community = Community.objects.get(slug=COMMUNITY["slug"])
+    title = f"基准测试议题 {timezone.now():%H:%M:%S.%f}"
+    matter = services.propose_matter(
+        secretary, community, title=title, body="基准测试用的议题。", category="other",
+        procedure="four_deliberations",
+    )  # fmt: skip
+    matter = services.advance(secretary, matter, note="提交两委商议。")
+    matter = services.advance(secretary, matter, note="两委商议通过。")
+    review = services.create_poll(secretary, matter, question="党员大会审议", kind="yes_no_abstain")
+    party = community.organizations.get(kind=Organization.Kind.PARTY_COMMITTEE)
+    for member in PartyMember.objects.current().filter(organization=party).select_related("user"):
+        services.cast_ballot(member.user, review, ["yes"])
+    services.close_poll(secretary, review)
+    matter = services.advance(secretary, matter)
     room = meetings.schedule_meeting(
         director,
         community,
@@ -125,7 +143,7 @@ def meeting() -> dict:
         kind=Meeting.Kind.RESIDENTS,
         scheduled_at=timezone.now(),
         public=False,
-        agenda=[("基准测试议题", None)],
+        agenda=[(title, matter)],
     )
     meetings.start_meeting(director, room)
     return {"meeting": room.pk}
