@@ -18,8 +18,9 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import audit
 from communities import services as register
@@ -256,6 +257,10 @@ def weaken_xmin(monkeypatch):
         )
 
     monkeypatch.setattr(ballot_service, "store_sealed", store)
+    # Its close has no urn to open: the plain rows are the ballots.
+    monkeypatch.setattr(
+        poll_service, "_close_secret", lambda poll: poll_service._evaluate(poll, [])
+    )
 
 
 def weaken_order(monkeypatch):
@@ -335,3 +340,43 @@ def _aware(value):
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+
+@pytest.mark.parametrize("weakened", [False, True], ids=["this build", "weakened"])
+def test_an_urn_put_back_from_earlier_is_refused_at_the_count(world, monkeypatch, weakened):
+    """A database *writer* replaces the urn with an earlier ciphertext of it (valid under the
+    key, but missing the last ballots): the close refuses to count it."""
+    scene = Scene(world, close=False)
+    chair = world.cast["oc_chair"]
+    final = SealedUrn.objects.get(poll=scene.poll).sealed
+    # The urn as it stood after 20 of the 24 ballots, replayed over the current one.
+    earlier = sealing.seal(scene.poll.pk, sealing.unseal(scene.poll.pk, final)[:20])
+    SealedUrn.objects.filter(poll=scene.poll).update(sealed=earlier)
+    poll = Poll.objects.get(pk=scene.poll.pk)
+    if weakened:  # a close that counts whatever the urn holds, never asking the receipts
+        fake = type(
+            "Receipts", (), {"objects": type("M", (), {"filter": lambda **kw: _Counted(20)})}
+        )
+        monkeypatch.setattr(poll_service, "VoterReceipt", fake)
+        closed = services.close_poll(chair, poll)
+        assert closed.result["participation"]["heads"] == 20  # four ballots silently lost
+        return
+    with translation.override("en"), pytest.raises(ValidationError, match="match the receipts"):
+        services.close_poll(chair, poll)
+    assert Poll.objects.get(pk=poll.pk).is_open
+
+
+class _Counted:
+    """A stand-in receipts query that agrees with whatever the urn holds."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def values(self, *args):
+        return self
+
+    def distinct(self):
+        return self
+
+    def count(self):
+        return self.n

@@ -24,6 +24,7 @@ from deliberation.models import (
     Poll,
     SealedUrn,
     SecretBallot,
+    VoterReceipt,
 )
 from deliberation.services.common import (
     clean_text,
@@ -449,8 +450,18 @@ def recount_secret(poll: Poll) -> dict:
 
 def _close_secret(poll: Poll) -> dict:
     """Open the urn in the closing transaction: count it (heads and area), freeze the result,
-    write the choices shuffled with no weight, and delete the urn."""
+    write the choices shuffled with no weight, and delete the urn. The urn must hold one ballot
+    for each receipt (for owners, each voter): an urn put back from an earlier state, or altered,
+    is refused rather than counted."""
     votes = _sealed_votes(poll)
+    receipts = VoterReceipt.objects.filter(poll=poll)
+    if poll.electorate == Electorate.OWNERS:  # one ballot carries all of an owner's units
+        receipts = receipts.values("voter").distinct()
+    if len(votes) != receipts.count():
+        raise ValidationError(
+            _("The sealed ballots do not match the receipts of those who voted, so this poll "
+              "cannot be counted. Please tell the site's administrator.")
+        )  # fmt: skip
     result = _evaluate(poll, votes)
     choices = [sorted(vote.choices) for vote in votes]
     secrets.SystemRandom().shuffle(choices)
