@@ -46,12 +46,18 @@ def get_membership_for(user, pk: int, *, action: str = "verify") -> Membership:
 
 def party_roll_for(user, community: Community):
     """The community's party organisation, if `user` keeps its roll of party members."""
-    if not user.is_authenticated:
-        return None
     party = community.organizations.filter(kind=Organization.Kind.PARTY_COMMITTEE).first()
-    if party is None or not user.has_perm("communities.manage_organization", party):
-        return None
-    return party
+    return party if party is not None and keeps_party_roll(user, party) else None
+
+
+def keeps_party_roll(user, organization: Organization) -> bool:
+    """Who keeps a party organisation's roll of party members: its secretaries."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and organization.kind == Organization.Kind.PARTY_COMMITTEE
+        and user.has_perm("communities.manage_organization", organization)
+    )
 
 
 def get_party_roll_for(user, slug: str) -> Organization:

@@ -413,12 +413,10 @@ def end_position(actor, position: Position) -> Position:
 def _require_roll_keeper(actor, organization: Organization) -> None:
     if organization.kind != Organization.Kind.PARTY_COMMITTEE:
         raise ValidationError(_("Only a party organisation keeps a roll of party members."))
-    require(
-        actor,
-        "communities.manage_organization",
-        organization,
-        _("Only the party committee's secretaries may keep its roll of party members."),
-    )
+    if not access.keeps_party_roll(actor, organization):
+        raise PermissionDenied(
+            _("Only the party committee's secretaries may keep its roll of party members.")
+        )
 
 
 def add_party_member(actor, organization: Organization, user) -> PartyMember:

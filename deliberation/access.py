@@ -249,26 +249,26 @@ def chair_scope(meeting):
 
 def may_chair(user, meeting) -> bool:
     """The meeting's chair (or the item's acting chair) who still holds chair_meeting."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
     item = meeting.current_item
     holders = {meeting.chair_id}
     if item is not None and item.acting_chair_id:
         holders = {item.acting_chair_id}
+    return _holds_chair(user, meeting, holders)
+
+
+def _holds_chair(user, meeting, holders: set) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
     return user.pk in holders and user.has_perm("communities.chair_meeting", chair_scope(meeting))
 
 
 def _chairs_item(user, item) -> bool:
     """The chair of a live meeting, or the acting chair of this item, holding chair_meeting."""
     meeting = item.meeting
-    if meeting.status != Meeting.Status.LIVE:
-        return False
-    if user.is_superuser:
-        return True
     holders = {meeting.chair_id, item.acting_chair_id} - {None}
-    return user.pk in holders and user.has_perm("communities.chair_meeting", chair_scope(meeting))
+    return meeting.status == Meeting.Status.LIVE and _holds_chair(user, meeting, holders)
 
 
 def may_take_part(user, meeting) -> bool:

@@ -18,20 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.fixture import SLOW_BODIES  # bodies that made each CSV download take ~8 s
 from deliberation import meetings, services
 from deliberation.models import Matter, Minutes
-
-# What made each anonymous CSV download take ~8 s when every request rendered every body.
-SLOW_BODIES = [
-    "[" * 20000,
-    "[a](" * 5000,
-    "[" * 6000 + "]" * 6000 + "(" * 6000,
-    ("[" + "[]" * 33 + "](b)") * 280,
-    "*a " * 6000,
-    "`" * 20000,
-    "<" * 20000,
-    ("> " * 50 + "x\n") * 150,
-]
 
 
 def propose(world, title, body="议题说明。", procedure="four_deliberations", **extra):

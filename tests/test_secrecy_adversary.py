@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import json
 import random
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -28,7 +29,7 @@ from communities.models import Unit
 from deliberation import sealing, services
 from deliberation.models import Poll, SealedUrn, SecretBallot
 from deliberation.services import ballots as ballot_service
-from deliberation.services import polls as poll_service
+from deliberation.services import counting
 from tests.factories import make_user
 from tests.walks import OWNERS, elapse, fresh, propose
 
@@ -224,14 +225,14 @@ def weaken_weights(monkeypatch):
     """Keep each ballot's weight beside its choices after close."""
 
     def close(poll):
-        votes = poll_service._sealed_votes(poll)
+        votes = counting.sealed_votes(poll)
         SecretBallot.objects.bulk_create(
             [SecretBallot(poll=poll, choices=[*sorted(v.choices), str(v.area)]) for v in votes]
         )
         SealedUrn.objects.filter(poll=poll).delete()
-        return poll_service._evaluate(poll, votes)
+        return counting.evaluate(poll, votes)
 
-    monkeypatch.setattr(poll_service, "_close_secret", close)
+    monkeypatch.setattr(counting, "close_secret", close)
 
 
 def weaken_lengths(monkeypatch):
@@ -258,14 +259,12 @@ def weaken_xmin(monkeypatch):
 
     monkeypatch.setattr(ballot_service, "store_sealed", store)
     # Its close has no urn to open: the plain rows are the ballots.
-    monkeypatch.setattr(
-        poll_service, "_close_secret", lambda poll: poll_service._evaluate(poll, [])
-    )
+    monkeypatch.setattr(counting, "close_secret", lambda poll: counting.evaluate(poll, []))
 
 
 def weaken_order(monkeypatch):
     """Keep the ballots in the order they were cast: no mixing, no shuffle, sequential keys."""
-    monkeypatch.setattr(poll_service.secrets, "SystemRandom", _NoShuffle)
+    monkeypatch.setattr(secrets, "SystemRandom", _NoShuffle)
     counter = iter(range(1, 10**6))
     monkeypatch.setattr(SecretBallot._meta.pk, "_get_default", lambda: next(counter))
 
@@ -357,7 +356,7 @@ def test_an_urn_put_back_from_earlier_is_refused_at_the_count(world, monkeypatch
         fake = type(
             "Receipts", (), {"objects": type("M", (), {"filter": lambda **kw: _Counted(20)})}
         )
-        monkeypatch.setattr(poll_service, "VoterReceipt", fake)
+        monkeypatch.setattr(counting, "VoterReceipt", fake)
         closed = services.close_poll(chair, poll)
         assert closed.result["participation"]["heads"] == 20  # four ballots silently lost
         return

@@ -12,6 +12,7 @@ in `common`. Live meetings have their own services in `deliberation.meetings`, b
 """
 
 from deliberation.services.ballots import cast_ballot, cast_ballots, has_voted
+from deliberation.services.counting import tally
 from deliberation.services.discussion import (
     answer_objection,
     edit_comment,
@@ -38,14 +39,14 @@ from deliberation.services.polls import (
     close_poll_when_due,
     create_poll,
     extend_poll,
+    extendable,
     open_poll,
     poll_options,
     stage_poll_conforms,
-    tally,
 )
 from deliberation.services.receptions import hold_reception, rate_reception
 from deliberation.services.resolutions import post_update, publish_resolution
-from deliberation.services.void_votes import rerun_vote
+from deliberation.services.void_votes import may_rerun, rerun_vote
 
 __all__ = [
     "MOTION_MEETINGS",
@@ -63,10 +64,12 @@ __all__ = [
     "escalate",
     "extend_deadline",
     "extend_poll",
+    "extendable",
     "has_voted",
     "hide_comment",
     "hold_reception",
     "mark_notifications_read",
+    "may_rerun",
     "merge",
     "open_poll",
     "poll_options",

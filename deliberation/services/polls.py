@@ -2,10 +2,7 @@
 opened, closed and counted here and nowhere else. A live meeting runs its votes through these
 functions (`deliberation.meetings.voting`)."""
 
-import json
-import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from communities.models import Organization
-from deliberation import access, electorates, meeting_log, procedures, rules, sealing
+from deliberation import access, electorates, meeting_log, procedures, rules
 from deliberation import notify as notices
 from deliberation.models import (
     Choice,
@@ -22,10 +19,8 @@ from deliberation.models import (
     Matter,
     Meeting,
     Poll,
-    SealedUrn,
-    SecretBallot,
-    VoterReceipt,
 )
+from deliberation.services import counting
 from deliberation.services.common import (
     clean_text,
     locked_matter,
@@ -34,6 +29,7 @@ from deliberation.services.common import (
     require_stage_action,
     stakeholder_ids,
 )
+from deliberation.services.counting import tally
 
 Kind = Organization.Kind
 P = procedures
@@ -389,87 +385,6 @@ def create_meeting_poll(
     return poll
 
 
-def tally(poll: Poll) -> dict:
-    """The rule's verdict on the poll's ballots as they stand; once closed, the recount (for a
-    secret poll, `recount_secret`). Channels show per-choice figures only where the poll's
-    results are not hidden, or once it has closed."""
-    if poll.secret:
-        if poll.is_closed:
-            return recount_secret(poll)
-        votes = _sealed_votes(poll)
-    else:
-        votes = rules.group_unit_ballots(
-            (b.head, b.weight, frozenset(b.choices)) for b in poll.ballots.all()
-        )
-    return _evaluate(poll, votes)
-
-
-def _evaluate(poll: Poll, votes) -> dict:
-    codes = list(poll.choices.values_list("code", flat=True))
-    heads = poll.electorate_heads
-    area = poll.electorate_area
-    if heads is None:
-        base = electorates.base(poll)
-        heads, area = base.heads, base.area
-    electorate = rules.Electorate(heads, Decimal(area or 0))
-    return rules.evaluate(poll.rule, poll.kind, codes, votes, electorate, poll.params or None)
-
-
-def _sealed_votes(poll: Poll) -> list:
-    """The ballots in an open secret poll's urn, as votes (one head each, with its area)."""
-    urn = SealedUrn.objects.filter(poll=poll).first()
-    if urn is None:
-        return []
-    codes = list(poll.choices.values_list("code", flat=True))
-    votes = []
-    for i, entry in enumerate(sealing.unseal(poll.pk, urn.sealed)):
-        positions, weight = sealing.unpack(entry)
-        picked = frozenset(codes[p] for p in positions)
-        votes.append(rules.Vote(head=f"secret:{i}", choices=picked, area=weight))
-    return votes
-
-
-def recount_secret(poll: Poll) -> dict:
-    """What a closed secret poll's stored ballots still prove: every headcount, recounted from
-    the `SecretBallot` rows; the area totals are the ones frozen at close, because no row keeps
-    a ballot's weight (a unit's area would name its owner: docs/secrecy.md). A recount that
-    differs from the result shows the ballots were changed after the close."""
-    result = json.loads(json.dumps(poll.result))
-    votes = [
-        rules.Vote(head=f"secret:{i}", choices=frozenset(b.choices), area=Decimal(0))
-        for i, b in enumerate(poll.secret_ballots.all())
-    ]
-    heads_only = _evaluate(poll, votes)
-    for code, cell in heads_only["counts"].items():
-        result["counts"].setdefault(code, {})["heads"] = cell["heads"]
-    result["participation"]["heads"] = heads_only["participation"]["heads"]
-    if poll.electorate != Electorate.OWNERS:
-        return heads_only  # one person, one vote: the ballots alone decide
-    return result
-
-
-def _close_secret(poll: Poll) -> dict:
-    """Open the urn in the closing transaction: count it (heads and area), freeze the result,
-    write the choices shuffled with no weight, and delete the urn. The urn must hold one ballot
-    for each receipt (for owners, each voter): an urn put back from an earlier state, or altered,
-    is refused rather than counted."""
-    votes = _sealed_votes(poll)
-    receipts = VoterReceipt.objects.filter(poll=poll)
-    if poll.electorate == Electorate.OWNERS:  # one ballot carries all of an owner's units
-        receipts = receipts.values("voter").distinct()
-    if len(votes) != receipts.count():
-        raise ValidationError(
-            _("The sealed ballots do not match the receipts of those who voted, so this poll "
-              "cannot be counted. Please tell the site's administrator.")
-        )  # fmt: skip
-    result = _evaluate(poll, votes)
-    choices = [sorted(vote.choices) for vote in votes]
-    secrets.SystemRandom().shuffle(choices)
-    SecretBallot.objects.bulk_create([SecretBallot(poll=poll, choices=c) for c in choices])
-    SealedUrn.objects.filter(poll=poll).delete()
-    return result
-
-
 def require_may_close(actor, poll: Poll) -> None:
     """Closing by a person: `access.may_close_poll`, with the reason when refused."""
     require_signed_in(actor)
@@ -522,7 +437,7 @@ def _close(actor, poll: Poll, now) -> Poll:
     """Freeze the result: no ballot is accepted afterwards."""
     if poll.status != Poll.Status.OPEN:
         raise ValidationError(_("This poll is not open."))
-    poll.result = _close_secret(poll) if poll.secret else tally(poll)
+    poll.result = counting.close_secret(poll) if poll.secret else tally(poll)
     poll.status = Poll.Status.CLOSED
     poll.closed_at = now
     poll.save(update_fields=["result", "status", "closed_at"])
@@ -565,6 +480,14 @@ def close_due_polls(now=None) -> list[Poll]:
     return closed
 
 
+def extendable(poll: Poll) -> bool:
+    """Whether the poll's notice lets it be extended now: open, with an announced close and an
+    extension not yet used (`extend_poll` also asks that too few have taken part so far)."""
+    return bool(
+        poll.is_open and poll.extension_days and poll.closes_at and poll.extended_at is None
+    )
+
+
 def extend_poll(actor, poll: Poll) -> Poll:
     """Extend an open vote that too few have joined, once, by the days its notice allowed: the
     lawful alternative to letting it close void."""
@@ -576,11 +499,11 @@ def extend_poll(actor, poll: Poll) -> Poll:
         poll = _lock_poll(poll)
         if poll.status != Poll.Status.OPEN:
             raise ValidationError(_("This poll is not open."))
-        if not poll.extension_days:
-            raise ValidationError(_("This vote's notice allowed no extension."))
-        if poll.closes_at is None:
-            raise ValidationError(_("This vote has no announced closing time to extend."))
-        if poll.extended_at is not None:
+        if not extendable(poll):
+            if not poll.extension_days:
+                raise ValidationError(_("This vote's notice allowed no extension."))
+            if poll.closes_at is None:
+                raise ValidationError(_("This vote has no announced closing time to extend."))
             raise ValidationError(_("This vote has already been extended once."))
         if tally(poll)["quorum_met"]:
             raise ValidationError(_("Enough have taken part: this vote needs no extension."))

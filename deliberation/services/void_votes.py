@@ -25,6 +25,30 @@ from deliberation.services.polls import _insert, round_polls
 P = procedures
 
 
+def void_items(matter: Matter) -> list[Poll]:
+    """The items of this voting round that a re-run would put to a fresh notice: those void for
+    too few participants, once every item is closed and none passed. ValidationError says why
+    there are none."""
+    if matter.polls.filter(status=Poll.Status.OPEN).exists():
+        raise ValidationError(_("Close the open poll first."))
+    held = [p for p in round_polls(matter, matter.stage_spec) if p.is_closed]
+    if any((p.result or {}).get("passed") for p in held):
+        # The passed item carries the matter; the void ones go to a matter of their own.
+        raise ValidationError(_("An item of this notice passed: announce the decision."))
+    void = [p for p in held if not (p.result or {}).get("quorum_met")]
+    if not void:
+        raise ValidationError(_("Only a vote that was void for too few participants is re-run."))
+    return void
+
+
+def may_rerun(matter: Matter) -> bool:
+    """Whether the round has void items to re-run (the page offers the form only then)."""
+    try:
+        return bool(void_items(matter))
+    except ValidationError:
+        return False
+
+
 def rerun_vote(actor, matter: Matter, *, note: str = "") -> Matter:
     """Put the owners' items whose vote was void (too few took part) to a fresh notice: each is
     drafted again as it was announced, and the full notice period runs again before voting."""
@@ -34,17 +58,7 @@ def rerun_vote(actor, matter: Matter, *, note: str = "") -> Matter:
     with transaction.atomic():
         matter = locked_matter(matter)
         acting = require_stage_action(actor, matter, P.RERUN_VOTE)
-        if matter.polls.filter(status=Poll.Status.OPEN).exists():
-            raise ValidationError(_("Close the open poll first."))
-        held = [p for p in round_polls(matter, matter.stage_spec) if p.is_closed]
-        if any((p.result or {}).get("passed") for p in held):
-            # The passed item carries the matter; the void ones go to a matter of their own.
-            raise ValidationError(_("An item of this notice passed: announce the decision."))
-        void = [p for p in held if not (p.result or {}).get("quorum_met")]
-        if not void:
-            raise ValidationError(
-                _("Only a vote that was void for too few participants is re-run.")
-            )
+        void = void_items(matter)  # raises with the reason when there is nothing to re-run
         defining = procedures.poll_definition(matter.procedure_spec, matter.stage_spec)
         # The stage after the agenda: the notice, whose full period runs again.
         notice = matter.procedure_spec.next_stage(defining.code)

@@ -197,9 +197,7 @@ def _poll_view(request, matter, poll, bound_vote=None):
         "vote_form": vote_form,
         "reasons": reasons,
         "may_close": poll.is_open and access.may_close_poll(user, poll),
-        "may_extend": poll.is_open
-        and poll.extension_days > 0
-        and poll.extended_at is None
+        "may_extend": services.extendable(poll)
         and access.may_act(user, matter, procedures.EXTEND_POLL),
         "may_open": poll.status == Poll.Status.DRAFT
         and access.may_act(user, matter, procedures.OPEN_POLL),
@@ -316,12 +314,7 @@ def matter_context(request, matter, bound=None):
             action_forms["extend"] = bound.get("extend") or forms.ExtendForm()
         if may(procedures.RATE) and matter.proposer_id == user.pk:
             action_forms["rate"] = bound.get("rate") or forms.RateForm()
-        if may(procedures.RERUN_VOTE) and any(
-            p["poll"].is_closed
-            and p["poll"].closed_at >= matter.stage_started_at
-            and not p["poll"].result.get("quorum_met")
-            for p in poll_views
-        ):
+        if may(procedures.RERUN_VOTE) and services.may_rerun(matter):
             action_forms["rerun_vote"] = bound.get("rerun_vote") or forms.NoteForm()
         if may(procedures.CREATE_POLL):
             action_forms["create_poll"] = bound.get("create_poll") or forms.PollForm(stage=stage)
