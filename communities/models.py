@@ -582,3 +582,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+# Uploaded documents live in their own module (with the checks of what an upload is).
+from communities.attachments import Attachment  # noqa: E402, F401

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organization, Position
 from deliberation import procedures
-from deliberation.models import AgendaItem, Matter, Meeting
+from deliberation.models import AgendaItem, Matter, Meeting, Poll
 
 Kind = Organization.Kind
 
@@ -293,3 +293,63 @@ def may_close_poll(user, poll) -> bool:
     if poll.agenda_item_id is not None and _chairs_item(user, poll.agenda_item):
         return True
     return poll.matter_id is not None and may_act(user, poll.matter, procedures.CLOSE_POLL)
+
+
+def responsible_for_poll(user, poll) -> bool:
+    """The body that runs a poll's register (appoints scrutineers, sees who voted by which way,
+    registers proxies for those who cannot come): the actor of its matter's current stage under
+    the procedure, or the residents' committee (holders of publish_resolution, who are informed
+    of every owners' vote); a meeting's own motion, its chair."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if poll.matter_id is not None:
+        matter = poll.matter
+        if acting_as(user, matter) is not None:
+            return True
+        return user.has_perm("communities.publish_resolution", matter.community)
+    if poll.agenda_item_id is not None:
+        meeting = poll.agenda_item.meeting
+        return _holds_chair(user, meeting, {meeting.chair_id})
+    return False
+
+
+def is_scrutineer(user, poll) -> bool:
+    """A scrutineer the responsible body appointed for this poll, still in office."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return poll.scrutineers.filter(user=user, ended_at__isnull=True).exists()
+
+
+def get_poll_for(user, pk: int):
+    """The poll with this id, if `user` may see its matter (or, for a meeting's own motion, its
+    meeting); otherwise 404."""
+    poll = (
+        Poll.objects.select_related("matter", "community", "estate", "agenda_item__meeting", "body")
+        .filter(pk=pk)
+        .first()
+    )
+    if poll is None:
+        raise Http404("No such poll.")
+    if poll.matter_id is not None:
+        visible = Matter.objects.visible_to(user, poll.community).filter(pk=poll.matter_id)
+        if not visible.exists():
+            raise Http404("No such poll.")
+    elif poll.agenda_item_id is None or not may_see_meeting(user, poll.agenda_item.meeting):
+        raise Http404("No such poll.")
+    return poll
+
+
+def may_see_proxy(user, proxy) -> bool:
+    """A proxy and its written authorisation: the voter, the proxy, whoever registered it, and
+    the body responsible for the vote (or the meeting's chair and the residents' committee)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk in (proxy.principal_id, proxy.holder_id, proxy.created_by_id):
+        return True
+    if proxy.poll_id is not None:
+        return responsible_for_poll(user, proxy.poll)
+    return may_chair(user, proxy.meeting) or user.has_perm(
+        "communities.publish_resolution", proxy.meeting.community
+    )  # the same as services.proxies.registers_proxies

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, ledger, matter_actions, matter_page, meetings, register
 
 app_name = "deliberation"
 
@@ -28,6 +28,17 @@ urlpatterns = [
         meetings.meeting_minutes_markdown,
         name="meeting_minutes_markdown",
     ),
+    path("polls/<int:pk>/register/", register.poll_register, name="poll_register"),
+    path(
+        "polls/<int:pk>/register/<slug:action>/",
+        register.poll_register_action,
+        name="poll_register_action",
+    ),
+    path("polls/<int:pk>/proxy/", register.poll_proxy, name="poll_proxy"),
+    path("meetings/<int:pk>/proxy/", register.meeting_proxy, name="meeting_proxy"),
+    path("proxies/<int:pk>/revoke/", register.revoke_proxy, name="revoke_proxy"),
+    path("proxies/<int:pk>/vote/", register.vote_by_proxy, name="vote_by_proxy"),
+    path("proxies/<int:pk>/document/", register.proxy_document, name="proxy_document"),
     path("notifications/", boards.notifications, name="notifications"),
     path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]

@@ -500,8 +500,9 @@ def _names(model) -> set[str]:
 def test_it_keeps_nothing_in_common_between_a_secret_ballot_and_its_receipt():
     assert _names(SecretBallot) & _names(VoterReceipt) == {"poll"}
     assert _names(SealedUrn) & _names(VoterReceipt) == set()  # keyed by the poll alone
-    # The receipt says who took part and for which slot, and nothing about the choice.
-    assert _names(VoterReceipt) == {"poll", "voter", "slot"}
+    # The receipt says who took part, for which slot and how (online, at the box, by whose
+    # proxy), and nothing about the choice.
+    assert _names(VoterReceipt) == {"poll", "voter", "slot", "channel", "cast_by"}
     assert VoterReceipt._meta.get_field("voter").related_model is get_user_model()
 
 

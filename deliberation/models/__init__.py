@@ -33,6 +33,7 @@ from deliberation.models.polls import (
     CHOICE_LABELS,
     LAW_NAMES,
     Ballot,
+    Channel,
     Choice,
     Electorate,
     Poll,
@@ -49,6 +50,7 @@ from deliberation.models.records import (
     ReceptionSession,
     Resolution,
 )
+from deliberation.models.register import PaperBallot, PaperBox, Proxy, Scrutineer
 
 __all__ = [
     "CHOICE_LABELS",
@@ -57,6 +59,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Category",
+    "Channel",
     "ChatMessage",
     "Choice",
     "Comment",
@@ -73,12 +76,16 @@ __all__ = [
     "Minutes",
     "NeverDeleted",
     "NeverDeletedQuerySet",
+    "PaperBallot",
+    "PaperBox",
     "Notification",
     "Poll",
     "ProjectType",
+    "Proxy",
     "ReceptionRating",
     "ReceptionSession",
     "Resolution",
+    "Scrutineer",
     "SealedUrn",
     "SecretBallot",
     "SpeakerRequest",

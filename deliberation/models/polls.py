@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Estate, Organization
 from deliberation.models.matters import Matter
@@ -157,6 +158,15 @@ class Choice(models.Model):
         return str(CHOICE_LABELS.get(self.code, self.label))
 
 
+class Channel(models.TextChoices):
+    """How a ballot reached the register: one register, one counted ballot per slot, whatever
+    the way (domain-rules §1: in person, by written ballot, electronic, or by proxy)."""
+
+    ONLINE = "online", _("online")
+    PAPER = "paper", pgettext_lazy("ballot channel", "paper")
+    PROXY = "proxy", _("by proxy")
+
+
 class Ballot(models.Model):
     """A named ballot: one per voting slot (a voter, a household, a unit or an organisation)."""
 
@@ -167,6 +177,10 @@ class Ballot(models.Model):
     choices = models.JSONField(default=list)
     weight = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     cast_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8, choices=Channel, default=Channel.ONLINE)
+    # Who put it in the register for the voter: their proxy, or the scrutineer who entered their
+    # written ballot (a second one confirmed it: PaperBallot). None: the voter, online.
+    cast_by = models.ForeignKey(USER, models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["poll", "slot"], name="ballot_one_per_slot")]
@@ -181,6 +195,8 @@ class VoterReceipt(models.Model):
     poll = models.ForeignKey(Poll, models.PROTECT, related_name="receipts")
     voter = models.ForeignKey(USER, models.PROTECT, related_name="+")
     slot = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel, default=Channel.ONLINE)
+    cast_by = models.ForeignKey(USER, models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -67,6 +67,10 @@ DEFAULT_SETTINGS: dict = {
     "escalation.answer_days": 10,
     "micro_project.caps": {"service": "200000", "goods": "200000", "works": "400000"},
     "micro_project.report_days": 30,
+    # Proxies (委托, 物业管理条例 Art. 12): how many people one proxy may vote for in one poll or
+    # meeting, and whether a council's members may vote by proxy at all (by default they may not).
+    "proxy.max_per_proxy": 3,
+    "proxy.council_allowed": False,
 }
 
 #: Floors set by law, not by local templates: a community may lengthen these periods, never
@@ -81,6 +85,10 @@ def _setting_kind(key: str) -> str:
         return "caps"
     if key.endswith((".quorum", ".pass")):
         return "threshold"
+    if key == "proxy.max_per_proxy":
+        return "count"
+    if key == "proxy.council_allowed":
+        return "flag"
     return "days"
 
 
@@ -91,6 +99,14 @@ def _clean_setting(key: str, value: object) -> object:
     if kind == "mode":
         if value not in COUNCIL_MODES:
             raise ValueError(f"{key} must be one of {COUNCIL_MODES}: {value!r}")
+        return value
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+            raise ValueError(f"{key} must be a whole number from 1 to 100: {value!r}")
+        return value
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false: {value!r}")
         return value
     if kind == "days":
         days = day_count(value, key)

@@ -1,6 +1,7 @@
 """Ballots: the one ballot service, for one voter on a matter's page or a live room's burst of
 thousands; named ballots may change where the poll allows, secret ones are sealed."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,16 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from deliberation import electorates, meeting_log, sealing
-from deliberation.models import Ballot, Electorate, Poll, SealedUrn, VoterReceipt
+from deliberation.models import (
+    Ballot,
+    Channel,
+    Electorate,
+    PaperBallot,
+    Poll,
+    Proxy,
+    SealedUrn,
+    VoterReceipt,
+)
 from deliberation.services.common import publish, require_signed_in
 
 
@@ -38,15 +48,57 @@ def _check_choices(picked: list[str], codes: set[str], poll: Poll) -> list[str]:
     return sorted(picked)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One ballot for the register: whose right it is (`voter`), what they chose, and how it
+    came: online by the voter, on paper entered by scrutineers, or by their proxy (`cast_by`).
+    `receipt_only`: a secret poll's paper receipt (the voter took a ballot at the box; the box's
+    count brings the choice later)."""
+
+    voter: object
+    choices: object
+    organization: object = None
+    channel: str = Channel.ONLINE
+    cast_by: object = None
+    receipt_only: bool = False
+
+
+def _taken_message(ballot_channel: str, online_voter: bool) -> ValidationError:
+    """A slot already filled by another way: say which."""
+    if online_voter:
+        if ballot_channel == Channel.PAPER:
+            return ValidationError(
+                _("Your written ballot has already been counted; you cannot vote again online.")
+            )
+        if ballot_channel == Channel.PROXY:
+            return ValidationError(
+                _("Your proxy has already voted for you; you cannot vote again online.")
+            )
+    if ballot_channel == Channel.PAPER:
+        return ValidationError(_("This voter's written ballot has already been counted."))
+    if ballot_channel == Channel.PROXY:
+        return ValidationError(_("This voter's proxy has already voted for them."))
+    return ValidationError(_("This voter has already voted online."))
+
+
 def cast_ballots(poll: Poll, entries) -> list:
-    """Record many ballots in one transaction: the one ballot service, for one voter or for a
-    live room's burst of thousands (group commit; realtime/ballots.py gathers them).
+    """Record many online ballots in one transaction: the one ballot service, for one voter or
+    for a live room's burst of thousands (group commit; realtime/ballots.py gathers them).
 
     `entries` are (actor, choices, organization) triples. Returns, in the same order, either the
     outcome dict of `cast_ballot` or the PermissionDenied/ValidationError that refuses that
     ballot; one refusal never affects the others. Entries for the same slot are applied in order,
     so a retried ballot in the same batch is "unchanged".
     """
+    return record_ballots(poll, [Entry(actor, choices, org) for actor, choices, org in entries])
+
+
+def record_ballots(poll: Poll, entries: list[Entry], *, late: bool = False) -> list:
+    """The register: every way of voting ends here, so each slot holds exactly one counted
+    ballot. Online and proxy ballots are refused while a written ballot of the voter awaits its
+    second scrutineer; any ballot is refused, naming the other way, once its slot is filled.
+    `late`: a written ballot collected before the close, confirmed after the closing time (the
+    poll is still open until its paper is counted: `services.register.paper_outstanding`)."""
     results: list = [None] * len(entries)
     with transaction.atomic():
         # The poll row lock orders every cast against the close: none can slip in after it.
@@ -54,19 +106,28 @@ def cast_ballots(poll: Poll, entries) -> list:
         poll = Poll.objects.select_for_update(of=("self",)).select_related("matter").get(pk=poll.pk)
         now = timezone.now()
         ended = poll.matter is not None and not poll.matter.in_progress
-        if poll.status != Poll.Status.OPEN or ended or (poll.closes_at and now >= poll.closes_at):
+        past = poll.closes_at and now >= poll.closes_at and not late
+        if poll.status != Poll.Status.OPEN or ended or past:
             closed = ValidationError(_("This poll is not open for voting."))
             return [closed] * len(entries)
         positions = {code: i for i, code in enumerate(poll.choices.values_list("code", flat=True))}
         codes = set(positions)
-        all_slots = electorates.slots_many(poll, [(actor, org) for actor, _c, org in entries])
+        all_slots = electorates.slots_many(poll, [(e.voter, e.organization) for e in entries])
         wanted = sorted({slot for triples in all_slots for slot, _h, _w in triples})
+        voter_ids = sorted({e.voter.pk for e in entries if getattr(e.voter, "pk", None)})
+        awaiting = set()
+        for chunk in electorates.chunks(voter_ids):
+            awaiting.update(
+                PaperBallot.objects.filter(
+                    poll=poll, voter_id__in=chunk, status=PaperBallot.Status.PENDING
+                ).values_list("voter_id", flat=True)
+            )
         if poll.secret:
-            taken = set()
+            taken = {}
             for chunk in electorates.chunks(wanted):
                 taken.update(
                     VoterReceipt.objects.filter(poll=poll, slot__in=chunk).values_list(
-                        "slot", flat=True
+                        "slot", "channel"
                     )
                 )
         else:
@@ -76,33 +137,73 @@ def cast_ballots(poll: Poll, entries) -> list:
                     (b.slot, b) for b in Ballot.objects.filter(poll=poll, slot__in=chunk)
                 )
         new_ballots, changed, receipts, sealed, audits = {}, {}, [], [], []
-        for index, (actor, choices, _org) in enumerate(entries):
-            slots = all_slots[index]
+        lapsing = set()
+        for index, entry in enumerate(entries):
+            actor, slots = entry.voter, all_slots[index]
+            online = entry.channel == Channel.ONLINE
             try:
                 if actor is None or not actor.is_authenticated or not actor.is_active:
-                    raise PermissionDenied(_("Please sign in first."))
+                    raise PermissionDenied(
+                        _("Please sign in first.") if online
+                        else _("This voter's account is not active.")
+                    )  # fmt: skip
                 if not slots:
-                    raise PermissionDenied(_("You are not in this poll's electorate."))
-                picked = _check_choices([str(c) for c in (choices or [])], codes, poll)
+                    raise PermissionDenied(
+                        _("You are not in this poll's electorate.") if online
+                        else _("This person is not in this poll's electorate.")
+                    )  # fmt: skip
+                if entry.channel != Channel.PAPER and actor.pk in awaiting:
+                    raise ValidationError(
+                        _("A written ballot of this voter is being entered by the scrutineers.")
+                    )
+                picked = (
+                    []
+                    if entry.receipt_only
+                    else _check_choices([str(c) for c in (entry.choices or [])], codes, poll)
+                )
             except (PermissionDenied, ValidationError) as refusal:
                 results[index] = refusal
                 continue
             keys = [slot for slot, _head, _weight in slots]
+            cast_by = entry.cast_by
             if poll.secret:
-                if any(key in taken for key in keys):
-                    results[index] = ValidationError(
-                        _("You have already voted in this secret ballot.")
+                filled = [taken[key] for key in keys if key in taken]
+                if filled:
+                    results[index] = (
+                        ValidationError(_("You have already voted in this secret ballot."))
+                        if online and filled[0] == Channel.ONLINE
+                        else _taken_message(filled[0], online)
                     )
                     continue
-                taken.update(keys)
-                receipts += [VoterReceipt(poll=poll, voter=actor, slot=key) for key in keys]
-                weight = sum((w for *_x, w in slots), Decimal(0))
-                sealed.append(sealing.pack([positions[code] for code in picked], weight))
+                taken.update((key, entry.channel) for key in keys)
+                receipts += [
+                    VoterReceipt(
+                        poll=poll, voter=actor, slot=key, channel=entry.channel, cast_by=cast_by
+                    )
+                    for key in keys
+                ]
+                if not entry.receipt_only:
+                    weight = sum((w for *_x, w in slots), Decimal(0))
+                    sealed.append(sealing.pack([positions[code] for code in picked], weight))
+                if online:
+                    lapsing.add(actor.pk)
                 results[index] = {"status": "cast", "slots": len(keys)}
-                # The receipt is the record that they took part: no audit event with its time.
+                if entry.receipt_only:
+                    # A voter recorded at the box: their ballot enters the urn later, with the
+                    # box's count, so the time of this event dates nothing in the urn.
+                    audits.append(
+                        (cast_by, "poll.voted", poll, poll.community,
+                         {"slots": len(keys), "channel": entry.channel, "for": actor.pk})
+                    )  # fmt: skip
+                # Otherwise the receipt is the record that they took part (and, by proxy, who
+                # cast it): no audit event with its time, which would date their entry in the urn.
                 continue
             else:
                 mine = {key: existing[key] for key in keys if key in existing}
+                other = [b for b in mine.values() if b.channel != Channel.ONLINE or not online]
+                if other:
+                    results[index] = _taken_message(other[0].channel, online)
+                    continue
                 if len(mine) == len(keys) and all(b.choices == picked for b in mine.values()):
                     results[index] = {"status": "unchanged", "slots": len(keys)}
                     continue
@@ -116,7 +217,7 @@ def cast_ballots(poll: Poll, entries) -> list:
                     if ballot is None:
                         ballot = Ballot(
                             poll=poll, voter=actor, slot=slot, head=head, choices=picked,
-                            weight=weight, cast_at=now,
+                            weight=weight, cast_at=now, channel=entry.channel, cast_by=cast_by,
                         )  # fmt: skip
                         existing[slot] = new_ballots[slot] = ballot
                     else:
@@ -124,12 +225,14 @@ def cast_ballots(poll: Poll, entries) -> list:
                         if slot not in new_ballots:
                             changed[slot] = ballot
                 status = "changed" if mine else "cast"
+                if online:
+                    lapsing.add(actor.pk)
             results[index] = {"status": status, "slots": len(keys)}
-            # The audit log says who took part, never what they chose.
-            audits.append(
-                (actor, "poll.voted", poll, poll.community,
-                 {"slots": len(keys), "changed": status == "changed"})
-            )  # fmt: skip
+            # The audit log says who took part, and how, never what they chose.
+            data = {"slots": len(keys), "changed": status == "changed"}
+            if not online:
+                data.update(channel=entry.channel, voter=actor.pk)
+            audits.append((cast_by or actor, "poll.voted", poll, poll.community, data))
         Ballot.objects.bulk_create(new_ballots.values(), batch_size=500)
         Ballot.objects.bulk_update(
             changed.values(), ["choices", "voter", "cast_at"], batch_size=500
@@ -137,10 +240,16 @@ def cast_ballots(poll: Poll, entries) -> list:
         VoterReceipt.objects.bulk_create(receipts, batch_size=500)
         if sealed:
             store_sealed(poll, sealed)
+        if lapsing:
+            # A voter who votes themselves first: their vote stands, their proxy's lapses.
+            for chunk in electorates.chunks(sorted(lapsing)):
+                Proxy.objects.filter(
+                    poll=poll, principal_id__in=chunk, status=Proxy.Status.ACTIVE
+                ).update(status=Proxy.Status.LAPSED, ended_at=now)
         audit.record_many(audits)
-        if (audits or sealed) and poll.matter is not None:
+        if (audits or sealed or receipts) and poll.matter is not None:
             publish(poll.matter, "ballot", {"poll": poll.pk})
-        if audits or sealed:
+        if audits or sealed or receipts:
             meeting_log.tally_changed(poll)
     return results
 

@@ -20,7 +20,7 @@ from deliberation.models import (
     Meeting,
     Poll,
 )
-from deliberation.services import counting
+from deliberation.services import counting, register
 from deliberation.services.common import (
     clean_text,
     locked_matter,
@@ -437,6 +437,9 @@ def _close(actor, poll: Poll, now) -> Poll:
     """Freeze the result: no ballot is accepted afterwards."""
     if poll.status != Poll.Status.OPEN:
         raise ValidationError(_("This poll is not open."))
+    waiting = register.paper_outstanding(poll)
+    if waiting:
+        raise ValidationError(waiting)  # nothing collected on paper is dropped by the close
     poll.result = counting.close_secret(poll) if poll.secret else tally(poll)
     poll.status = Poll.Status.CLOSED
     poll.closed_at = now

@@ -25,6 +25,7 @@ from deliberation.models import (
     Resolution,
     Stance,
 )
+from deliberation.views import register
 
 TRANSITION_LABELS = {
     "proposed": gettext_lazy("proposed"),
@@ -201,6 +202,25 @@ def _poll_view(request, matter, poll, bound_vote=None):
         and access.may_act(user, matter, procedures.EXTEND_POLL),
         "may_open": poll.status == Poll.Status.DRAFT
         and access.may_act(user, matter, procedures.OPEN_POLL),
+        **register_links(user, poll, voted=voted, eligible=bool(slots)),
+    }
+
+
+def register_links(user, poll, *, voted: bool, eligible: bool) -> dict:
+    """The register's ways in from the matter page: the votes one casts as a proxy, whether
+    one may authorise a proxy, and the register for its keepers."""
+    keeps = poll.is_open or poll.is_closed
+    draft = poll.status == Poll.Status.DRAFT
+    return {
+        "held": register.held_for_poll(user, poll),
+        "may_proxy": user.is_authenticated
+        and not poll.is_closed
+        and not voted
+        and (
+            eligible or (poll.status == Poll.Status.DRAFT and bool(electorates.slots(user, poll)))
+        ),
+        "keeps_register": keeps
+        and (access.responsible_for_poll(user, poll) or access.is_scrutineer(user, poll)),
     }
 
 
