@@ -71,3 +71,9 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def pdf_upload():
+    """A factory of small, real PDF uploads (a signed written authorisation)."""
+    return factories.upload

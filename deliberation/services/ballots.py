@@ -68,14 +68,14 @@ def _taken_message(ballot_channel: str, online_voter: bool) -> ValidationError:
     if online_voter:
         if ballot_channel == Channel.PAPER:
             return ValidationError(
-                _("Your written ballot has already been counted; you cannot vote again online.")
+                _("You have already voted on paper; you cannot vote again online.")
             )
         if ballot_channel == Channel.PROXY:
             return ValidationError(
                 _("Your proxy has already voted for you; you cannot vote again online.")
             )
     if ballot_channel == Channel.PAPER:
-        return ValidationError(_("This voter's written ballot has already been counted."))
+        return ValidationError(_("This voter has already voted on paper."))
     if ballot_channel == Channel.PROXY:
         return ValidationError(_("This voter's proxy has already voted for them."))
     return ValidationError(_("This voter has already voted online."))

@@ -210,7 +210,6 @@ def register_links(user, poll, *, voted: bool, eligible: bool) -> dict:
     """The register's ways in from the matter page: the votes one casts as a proxy, whether
     one may authorise a proxy, and the register for its keepers."""
     keeps = poll.is_open or poll.is_closed
-    draft = poll.status == Poll.Status.DRAFT
     return {
         "held": register.held_for_poll(user, poll),
         "may_proxy": user.is_authenticated
