@@ -117,7 +117,11 @@ def revoke_proxy(actor, proxy: Proxy) -> Proxy:
     used yet."""
     require_signed_in(actor)
     with transaction.atomic():
-        proxy = Proxy.objects.select_for_update().select_related("poll", "meeting").get(pk=proxy.pk)
+        proxy = (
+            Proxy.objects.select_for_update(of=("self",))
+            .select_related("poll", "meeting")
+            .get(pk=proxy.pk)
+        )
         if not may_register_proxy(actor, proxy.principal, proxy.poll, proxy.meeting):
             raise PermissionDenied(_("Only the voter may revoke their proxy."))
         if proxy.status == Proxy.Status.USED:
