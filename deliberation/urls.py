@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, ledger, matter_actions, matter_page, meetings, printing
 
 app_name = "deliberation"
 
@@ -9,6 +9,16 @@ urlpatterns = [
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
     path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
+    path(
+        "c/<slug:slug>/m/<str:reference>/print/notice/",
+        printing.print_notice,
+        name="print_notice",
+    ),
+    path(
+        "c/<slug:slug>/m/<str:reference>/print/resolution/",
+        printing.print_resolution,
+        name="print_resolution",
+    ),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
         matter_actions.matter_action,
@@ -28,6 +38,7 @@ urlpatterns = [
         meetings.meeting_minutes_markdown,
         name="meeting_minutes_markdown",
     ),
+    path("meetings/<int:pk>/minutes/print/", printing.print_minutes, name="print_minutes"),
     path("notifications/", boards.notifications, name="notifications"),
     path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]
