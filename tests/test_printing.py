@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from deliberation import meetings, printing, services
-from deliberation.models import Minutes, Poll
+from deliberation.models import Matter, Minutes, Poll
+from deliberation.views import printing as print_views
 from tests import walks
 
 HOST = "http://testserver"
+views_access = print_views.access  # what the print views ask (the weakened build replaces it)
 
 
 def _when(value) -> str:
@@ -176,7 +178,7 @@ def test_it_prints_the_resolution_notice_with_every_field(world, resolved, clien
 
 def test_it_keeps_the_objection_deadline_after_the_notice_ends(world, resolved):
     deadline = resolved.deadline
-    after = walks.leave(world, resolved)
+    after = services.advance(world.cast["rc_director"], walks.elapse(resolved))
     assert after.stage == "implementation"
     with translation.override("en"):
         document = printing.resolution_notice(after.resolution)
@@ -193,14 +195,13 @@ def test_it_has_no_resolution_notice_before_the_resolution(world, client):
 # The minutes
 
 
-@pytest.fixture
-def held(world):
-    """A members-only council meeting on a matter, held and ended: its minutes are a draft."""
+def _hold(world, *, public: bool):
+    """A council meeting on a matter, held and ended: its minutes are a draft."""
     chair = world.cast["party_secretary"]
     matter = walks.propose(world, walks.FOUR, title="小区停车管理")
     meeting = meetings.schedule_meeting(
         chair, world.community, title="居民议事会第五次会议", kind="council",
-        scheduled_at=timezone.now(), place="党群服务中心", public=False,
+        scheduled_at=timezone.now(), place="党群服务中心", public=public,
         agenda=[("小区停车管理", matter)],
     )  # fmt: skip
     meetings.start_meeting(chair, meeting)
@@ -209,6 +210,18 @@ def held(world):
     meetings.end_meeting(chair, meeting)
     meeting.refresh_from_db()
     return meeting, matter
+
+
+@pytest.fixture
+def held(world):
+    """A members-only meeting, held: its minutes are a draft."""
+    return _hold(world, public=False)
+
+
+@pytest.fixture
+def held_in_public(world):
+    """A public meeting, held: anyone may see it, but its minutes are still a draft."""
+    return _hold(world, public=True)
 
 
 def _minutes_url(meeting):
@@ -244,14 +257,34 @@ def test_it_prints_the_draft_for_the_committee_marked_as_draft(world, held, clie
     assert "草稿" in _text(reader)
 
 
+@pytest.fixture(params=["checked", "weakened"])
+def access_build(request, monkeypatch):
+    """The views as shipped, or with their access helpers replaced by plain fetches (which the
+    attacker tests must then catch: they assert a weakened build lets the outsider in)."""
+    if request.param == "weakened":
+        monkeypatch.setattr(
+            views_access, "get_matter_for", lambda user, community, ref: Matter.objects.get(
+                community=community, reference=ref)
+        )  # fmt: skip
+        monkeypatch.setattr(views_access, "get_minutes_for", lambda user, meeting: meeting.minutes)
+    return request.param
+
+
+def _refused(access_build, response) -> bool:
+    """Refused as shipped; let in by the weakened build (else the test could not fail)."""
+    if access_build == "weakened":
+        return response.status_code == 200
+    return response.status_code == 404
+
+
 @pytest.mark.parametrize("who", ["resident", "outsider", None])
-def test_an_outsider_cannot_print_draft_minutes(world, held, client, who):
-    meeting, _matter = held
+def test_an_outsider_cannot_print_draft_minutes(world, held_in_public, client, who, access_build):
+    meeting, _matter = held_in_public
     assert Minutes.objects.get(meeting=meeting).status == Minutes.Status.DRAFT
     if who:
         client.force_login(world.cast[who])
     for query in ({}, {"format": "pdf"}):
-        assert client.get(_minutes_url(meeting), query).status_code == 404
+        assert _refused(access_build, client.get(_minutes_url(meeting), query))
 
 
 @pytest.mark.parametrize("who", ["outsider", None])
@@ -275,13 +308,16 @@ def members_only(world):
 
 
 @pytest.mark.parametrize("who", ["outsider", None])
-def test_an_outsider_cannot_print_a_members_only_notice(world, members_only, client, who):
+def test_an_outsider_cannot_print_a_members_only_notice(
+    world, members_only, client, who, access_build
+):
     if who:
         client.force_login(world.cast[who])
     for query in ({}, {"format": "pdf"}):
         response = client.get(_notice_url(members_only), query)
-        assert response.status_code == 404
-        assert "地下车库改建".encode() not in response.content
+        assert _refused(access_build, response)
+        if access_build == "checked":
+            assert "地下车库改建".encode() not in response.content
 
 
 def test_a_member_can_print_a_members_only_notice(world, members_only, client):
