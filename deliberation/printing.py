@@ -172,7 +172,7 @@ def _result_lines(poll: Poll | None) -> list[str]:
             "area": took_part.get("area", "—"),
             "total": base.get("area", "—"),
         }
-    counts = "; ".join(
+    counts = " / ".join(
         f"{c.display} {result['counts'].get(c.code, {}).get('heads', 0)}"
         for c in poll.choices.all()
     )
