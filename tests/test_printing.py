@@ -12,6 +12,7 @@ import http.server
 import io
 import re
 import threading
+from datetime import timedelta
 
 import pypdf
 import pytest
@@ -111,6 +112,32 @@ def test_it_lists_the_agenda_of_the_latest_notice_only(world, notice, client):
     document = printing.owners_notice(notice)
     assert [item["question"] for item in document["agenda"]] == ["续聘物业？"]
     assert notice.polls.filter(status=Poll.Status.DRAFT).count() == 1
+
+
+def test_a_fresh_notice_after_a_void_vote_lists_only_its_own_items(world):
+    """After a vote void for too few owners, the notice printed is the fresh one: its date, its
+    items (drafted anew, with their new voting time), and a word that it is a fresh notice."""
+    chair = world.cast["oc_chair"]
+    matter = walks.propose(world, walks.OWNERS)
+    services.create_poll(
+        chair, matter, question="续聘物业？", kind="yes_no_abstain", law_item=4,
+        closes_at=timezone.now() + timedelta(days=20),
+    )  # fmt: skip
+    matter = services.advance(chair, walks.fresh(matter))
+    first = printing.owners_notice(matter)
+    matter = services.advance(chair, walks.elapse(matter))
+    poll = matter.polls.get()
+    services.open_poll(chair, poll)
+    services.cast_ballot(world.cast["owner"], poll, ["yes"])
+    services.close_poll_when_due(poll, Poll.objects.get(pk=poll.pk).closes_at)
+    matter = services.rerun_vote(chair, walks.fresh(matter), note="参与不足，重新公告。")
+    again = matter.polls.get(status=Poll.Status.DRAFT)
+    document = printing.owners_notice(matter)
+    assert document["fresh_notice"] and not first["fresh_notice"]
+    assert [item["closes_at"] for item in document["agenda"]] == [_when(again.closes_at)]
+    rerun_at = matter.transitions.get(action="rerun").created_at
+    published = [f.value for f in document["facts"] if f.value == _when(rerun_at)]
+    assert published and document["deadline"] == _when(matter.deadline)
 
 
 def test_it_has_no_owners_notice_before_it_is_published(world, client):
