@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organization, Position
 from deliberation import procedures
-from deliberation.models import AgendaItem, Matter, Meeting, Poll
+from deliberation.models import AgendaItem, Matter, Meeting, Minutes, Poll
 
 Kind = Organization.Kind
 
@@ -281,6 +281,17 @@ def may_edit_minutes(user, meeting) -> bool:
     return user.is_authenticated and user.has_perm(
         "communities.publish_resolution", meeting.community
     )
+
+
+def get_minutes_for(user, meeting) -> Minutes:
+    """The meeting's minutes as `user` may read them: published ones for all who may see the
+    meeting (fetch it with `get_meeting_for`), the draft for its editors only; otherwise 404."""
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None:
+        raise Http404("No minutes yet.")
+    if minutes.status != Minutes.Status.PUBLISHED and not may_edit_minutes(user, meeting):
+        raise Http404("No minutes yet.")
+    return minutes
 
 
 def may_close_poll(user, poll) -> bool:

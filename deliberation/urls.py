@@ -1,6 +1,14 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings, register
+from deliberation.views import (
+    boards,
+    ledger,
+    matter_actions,
+    matter_page,
+    meetings,
+    printing,
+    register,
+)
 
 app_name = "deliberation"
 
@@ -9,6 +17,16 @@ urlpatterns = [
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
     path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
+    path(
+        "c/<slug:slug>/m/<str:reference>/print/notice/",
+        printing.print_notice,
+        name="print_notice",
+    ),
+    path(
+        "c/<slug:slug>/m/<str:reference>/print/resolution/",
+        printing.print_resolution,
+        name="print_resolution",
+    ),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
         matter_actions.matter_action,
@@ -39,6 +57,7 @@ urlpatterns = [
     path("proxies/<int:pk>/revoke/", register.revoke_proxy, name="revoke_proxy"),
     path("proxies/<int:pk>/vote/", register.vote_by_proxy, name="vote_by_proxy"),
     path("proxies/<int:pk>/document/", register.proxy_document, name="proxy_document"),
+    path("meetings/<int:pk>/minutes/print/", printing.print_minutes, name="print_minutes"),
     path("notifications/", boards.notifications, name="notifications"),
     path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]

@@ -31,6 +31,12 @@ def _who(user, badges) -> str:
     )
 
 
+def _span(stay) -> str:
+    """One stay in the room as "09:00–09:40" ("—" for a stay still open)."""
+    left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
+    return f"{timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left}"
+
+
 def _minutes_text(meeting) -> str:
     """会议纪要 in Markdown, from the event log and the attendance register.
 
@@ -68,12 +74,14 @@ def _minutes_text(meeting) -> str:
     if meeting.place:
         lines.append(_("Place: %(place)s") % {"place": md(meeting.place)})
     lines += ["", "## " + _("Attendance"), ""]
+    # One line per person, however often they joined and left (a dropped connection, a second
+    # device): their stays, in order, after their name.
+    stays_of = {}
     for stay in stays:
-        left = timezone.localtime(stay.left_at).strftime("%H:%M") if stay.left_at else "—"
-        lines.append(
-            f"- {_who(stay.user, badges)} "
-            f"({timezone.localtime(stay.joined_at).strftime('%H:%M')}–{left})"
-        )
+        stays_of.setdefault(stay.user_id, []).append(stay)
+    for own in stays_of.values():
+        spans = ", ".join(_span(stay) for stay in own)
+        lines.append(f"- {_who(own[0].user, badges)} ({spans})")
     if not stays:
         lines.append(_("No attendance was recorded."))
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from communities import access as community_access
 from communities.badges import badges_for
 from communities.models import AuditEvent
-from deliberation import access, charts, electorates, forms, procedures, services
+from deliberation import access, charts, electorates, forms, printing, procedures, services
 from deliberation.models import (
     LAW_NAMES,
     Electorate,
@@ -384,6 +384,7 @@ def matter_context(request, matter, bound=None):
         "deadline_overdue": deadline_overdue,
         "overdue": access.is_overdue(matter),
         "transitions": transitions,
+        "owners_notice_published": printing.notice_published(matter, transitions),
         # Rendered and sanitised by nh3 when written (services.propose_matter).
         "body_html": mark_safe(matter.body_html),  # noqa: S308
         "stakeholders": [

@@ -3,7 +3,7 @@ minutes. Who may see a meeting is `Meeting.objects.visible_to`, asked through `a
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -171,10 +171,7 @@ def meeting_minutes(request, pk):
 def meeting_minutes_markdown(request, pk):
     """The published minutes (or, for the committee, the draft) as a Markdown file."""
     meeting = access.get_meeting_for(request.user, pk)
-    minutes = Minutes.objects.filter(meeting=meeting).first()
-    may_edit = access.may_edit_minutes(request.user, meeting)
-    if minutes is None or (minutes.status != Minutes.Status.PUBLISHED and not may_edit):
-        raise Http404("No minutes yet.")
+    minutes = access.get_minutes_for(request.user, meeting)
     response = HttpResponse(minutes.text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-minutes.md"'
     return response

@@ -258,7 +258,7 @@ GLOSS = re.compile(r"(?<=[A-Za-z.'’] )[(（][\u3400-\u9fff]+(?=[,，)）])")
 # Words the same in every language: the product's name and mark, the languages' names in the
 # switcher (each in its own language), and names of file formats.
 NOT_TRANSLATED = {
-    "zh-hans": ("Gongzhi", "English", "Markdown", "CSV"),
+    "zh-hans": ("Gongzhi", "English", "Markdown", "CSV", "PDF"),
     "en": ("共治", "简体中文", "中文"),
 }
 
