@@ -21,11 +21,16 @@ from deliberation.models import (
     ImplementationUpdate,
     Matter,
     Notification,
+    PaperBallot,
     Poll,
+    Proxy,
     Resolution,
+    Scrutineer,
     Stance,
     Transition,
 )
+from deliberation.services import proxies as proxy_services
+from deliberation.services import register
 
 YES, NO, ABSTAIN = ["yes"], ["no"], ["abstain"]
 
@@ -41,6 +46,9 @@ _TIMESTAMPS = (
     (ImplementationUpdate, "resolution__matter", ("created_at",)),
     (Escalation, "matter", ("raised_at", "deadline", "answered_at")),
     (Notification, "matter", ("created_at",)),
+    (Scrutineer, "poll__matter", ("appointed_at", "ended_at")),
+    (PaperBallot, "poll__matter", ("entered_at", "confirmed_at")),
+    (Proxy, "poll__matter", ("created_at", "ended_at")),
 )
 
 
@@ -138,13 +146,43 @@ class Cast:
         )
 
 
-def vote(poll, voters, pattern):
+def vote(poll, voters, pattern, *, paper=(), proxies=None):
     """Each voter casts the choice `pattern` gives for their place in the list (None: abstains
-    from taking part)."""
+    from taking part). Voters whose place is in `paper` hand in a written ballot, which the
+    `paper` pair of scrutineers enters and confirms; `proxies` maps a place to the person who
+    votes for that voter, on a written authorisation."""
+    scrutineers, places = paper or ((), ())
+    proxies = proxies or {}
     for i, voter in enumerate(voters):
         choice = pattern(i)
-        if choice is not None:
+        if choice is None:
+            continue
+        if i in places:
+            first, second = scrutineers
+            ballot = register.enter_paper_ballot(first, poll, voter=voter, choices=choice)
+            register.confirm_paper_ballot(second, ballot, choice)
+        elif i in proxies:
+            holder = proxies[i]
+            proxy = proxy_services.authorise_proxy(
+                voter, voter, holder, poll=poll, upload=_authorisation(voter)
+            )
+            proxy_services.cast_by_proxy(holder, proxy, poll, choice)
+        else:
             services.cast_ballot(voter, poll, choice)
+
+
+def _authorisation(voter):
+    """A photo of a signed authorisation form, as an owner would send it from a phone."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 240), "white")
+    ImageDraw.Draw(image).text((20, 20), f"Authorisation / {voter.username}", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("委托书.png", buffer.getvalue(), content_type="image/png")
 
 
 # ---------------------------------------------------------------------------------------------

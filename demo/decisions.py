@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from deliberation import services
 from deliberation.models import Comment, Poll
+from deliberation.services import register
 from demo.cast import (
     ABSTAIN,
     ELDERLY_CANTEEN,
@@ -246,13 +247,20 @@ def roof_repair(c: Cast):
     services.advance(oc_director, story.m)  # the notice goes out; the agenda is frozen
     story.day(18)  # the 15-day notice period has run
     services.advance(oc_director, story.m)
-    services.open_poll(oc_director, Poll.objects.get(pk=poll.pk))
-    # Most owners vote, one head each, with the area of all their units.
+    poll = services.open_poll(oc_director, Poll.objects.get(pk=poll.pk))
+    # Two scrutineers enter the written ballots of the elderly owners who do not vote online.
+    scrutineers = (c["rc_member"], c["ws_staff"])
+    for person in scrutineers:
+        register.appoint_scrutineer(oc_director, poll, person)
+    # Most owners vote, one head each, with the area of all their units: online, on paper, or
+    # (one of them) through a neighbour holding their written authorisation.
     owners = c.owners_of(OLD_ESTATE)
     vote(
         poll,
         owners,
         lambda i: None if i % 7 == 6 else NO if i % 9 == 4 else ABSTAIN if i % 11 == 7 else YES,
+        paper=(scrutineers, {2, 9, 15, 22}),
+        proxies={4: c["party_member"]},
     )
     story.day(28)
     poll = services.close_poll(oc_director, Poll.objects.get(pk=poll.pk))
