@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from communities import names
+from communities import contact, names
 from communities.models import Membership
 
 
@@ -21,12 +21,48 @@ class DisplayNameField(forms.CharField):
         return names.clean_display_name(super().clean(value))
 
 
+class EmailField(forms.EmailField):
+    """An optional e-mail address, for a password reset and notices."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("E-mail (optional)"))
+        kwargs.setdefault(
+            "help_text", _("To reset your password and to receive notices by e-mail.")
+        )
+        super().__init__(required=False, max_length=254, **kwargs)
+
+    def clean(self, value):
+        return contact.clean_email(super().clean(value))
+
+
+class PhoneField(forms.CharField):
+    """An optional mainland mobile number, for notices by SMS (`communities.contact`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile phone (optional)"))
+        kwargs.setdefault("help_text", _("11 digits, for notices by SMS."))
+        super().__init__(required=False, max_length=20, **kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "tel", "autocomplete": "tel"}
+
+    def clean(self, value):
+        return contact.clean_phone(super().clean(value))
+
+
 class SignUpForm(UserCreationForm):
     display_name = DisplayNameField()
+    email = EmailField()
+    phone = PhoneField()
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username", "display_name")
+        fields = ("username", "display_name", "email", "phone")
+
+
+class ContactForm(forms.Form):
+    email = EmailField()
+    phone = PhoneField()
 
 
 class NameForm(forms.Form):

@@ -43,6 +43,20 @@ class User(AbstractUser):
         blank=True,
         validators=[names.validate_display_name],
     )
+    # Optional, for notices by SMS; read it through `communities.contact.phone_of`, the one
+    # place that knows where a person's phone number is kept.
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^1[3-9][0-9]{9}\Z",
+                _("Enter an 11-digit mainland mobile number, e.g. 13812345678."),
+                code="invalid_phone",
+            )
+        ],
+    )
 
     class Meta:
         verbose_name = _("user")
