@@ -1,6 +1,8 @@
+import unicodedata
+
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from communities import contact, names
@@ -77,3 +79,15 @@ class JoinForm(forms.ModelForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+
+
+class ResetByEmailForm(PasswordResetForm):
+    """Django's reset form, which also reaches an active account that has no password yet: a
+    walk-in resident registered by workstation staff sets their first password this way."""
+
+    def get_users(self, email):
+        def key(text):
+            return unicodedata.normalize("NFKC", text or "").casefold()
+
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if key(user.email) == key(email))

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from communities import views
+from communities.forms import ResetByEmailForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +13,7 @@ urlpatterns = [
     # An unknown address gets the same "sent" page as a known one: no account enumeration.
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=ResetByEmailForm),
         name="password_reset",
     ),
     path(
