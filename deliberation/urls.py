@@ -1,10 +1,11 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, inbox, ledger, matter_actions, matter_page, meetings
 
 app_name = "deliberation"
 
 urlpatterns = [
+    path("todo/", inbox.inbox, name="inbox"),
     path("c/<slug:slug>/ledger/", ledger.ledger, name="ledger"),
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),

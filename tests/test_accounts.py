@@ -82,7 +82,8 @@ def test_it_edits_email_and_phone_on_the_profile_with_an_audit_event(client, db)
     user = make_user("lina")
     client.force_login(user)
     response = client.post(
-        reverse("profile"), {"contact": "1", "email": "lina@example.com", "phone": "+86 139-0000-1111"}
+        reverse("profile"),
+        {"contact": "1", "email": "lina@example.com", "phone": "+86 139-0000-1111"},
     )
     assert response.status_code == 302
     user.refresh_from_db()
