@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
-from communities.models import Community, Organization, Ownership, Position, insider_q
+from communities.models import Organization, Ownership, Position, insider_q
 from deliberation import access, electorates, procedures
 from deliberation.meetings.room import electorate_user_ids
 from deliberation.models import Ballot, Comment, Electorate, Matter, Meeting, Poll, VoterReceipt
@@ -111,15 +111,14 @@ def body_actions(user, now=None) -> list[BodyAction]:
     (and whose right to act they hold), with the stage's deadline; overdue ones first."""
     if not user.is_authenticated or not user.is_active:
         return []
+    positions = Position.objects.current().filter(user=user)
     bodies = {
         p.organization_id: p.organization
-        for p in Position.objects.current().filter(user=user).select_related("organization")
+        for p in positions.select_related("organization__community")
     }
     if not bodies:
         return []
-    communities = {
-        c.pk: c for c in Community.objects.filter(pk__in={b.community_id for b in bodies.values()})
-    }
+    communities = {b.community_id: b.community for b in bodies.values()}
     matters = (
         Matter.objects.filter(community__in=communities.keys(), closed_at__isnull=True)
         .filter(status__in=[Matter.Status.OPEN, Matter.Status.DECIDED])
