@@ -59,6 +59,9 @@ def community_detail(request, slug):
     if request.user.is_authenticated:
         context["membership"] = community.memberships.filter(user=request.user).first()
         context["can_verify"] = access.may(request.user, community, "verify")
+        context["serves_at_workstation"] = context["can_verify"] and access.serves_at_workstation(
+            request.user, community
+        )
         if context["can_verify"]:
             context["pending_count"] = access.pending_count(community)
     context["party_roll"] = access.party_roll_for(request.user, community)

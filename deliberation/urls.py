@@ -1,6 +1,14 @@
 from django.urls import path
 
-from deliberation.views import boards, inbox, ledger, matter_actions, matter_page, meetings
+from deliberation.views import (
+    boards,
+    inbox,
+    ledger,
+    matter_actions,
+    matter_page,
+    meetings,
+    walk_ins,
+)
 
 app_name = "deliberation"
 
@@ -9,6 +17,7 @@ urlpatterns = [
     path("c/<slug:slug>/ledger/", ledger.ledger, name="ledger"),
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
+    path("c/<slug:slug>/walk-in/", walk_ins.walk_in, name="walk_in"),
     path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
