@@ -21,7 +21,9 @@ Kind = Organization.Kind
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    """English, in the test and in the pages the client asks for."""
+    client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
 

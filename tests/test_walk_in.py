@@ -34,7 +34,9 @@ CONCERN = {
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    """English, in the test and in the pages the client asks for."""
+    client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
 
