@@ -24,6 +24,19 @@ def may(user, community: Community, action: str) -> bool:
     return perm is None or (user.is_authenticated and user.has_perm(perm, community))
 
 
+def serves_at_workstation(user, community: Community) -> bool:
+    """Whether `user` is current staff of the community's workstation (社区工作站) who may
+    verify residents: who registers a walk-in resident and takes down their concern."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    at_desk = Position.objects.current().filter(
+        user=user,
+        organization__community=community,
+        organization__kind=Organization.Kind.WORKSTATION,
+    )
+    return at_desk.exists() and user.has_perm("communities.verify_resident", community)
+
+
 def get_community_for(user, slug: str, *, action: str = "view") -> Community:
     """The community with this slug, if `user` may do `action` there; otherwise 404."""
     community = get_object_or_404(Community, slug=slug)

@@ -92,7 +92,7 @@ def _community_of(obj):
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets[:1],
-        (_("Personal info"), {"fields": ("display_name", "email")}),
+        (_("Personal info"), {"fields": ("display_name", "email", "phone")}),
         *BaseUserAdmin.fieldsets[2:],
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")

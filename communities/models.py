@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from communities import addresses, names
+from communities.attachments import Attachment  # noqa: F401 - uploads, in a module of their own
 from communities.names import UsernameScriptValidator
 from communities.roles import OrganizationKind, Title, is_valid_title
 
@@ -42,6 +43,20 @@ class User(AbstractUser):
         max_length=names.DISPLAY_NAME_MAX,
         blank=True,
         validators=[names.validate_display_name],
+    )
+    # Optional, for notices by SMS; read it through `communities.contact.phone_of`, the one
+    # place that knows where a person's phone number is kept.
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^1[3-9][0-9]{9}\Z",
+                _("Enter an 11-digit mainland mobile number, e.g. 13812345678."),
+                code="invalid_phone",
+            )
+        ],
     )
 
     class Meta:
@@ -582,7 +597,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
-
-
-# Uploaded documents live in their own module (with the checks of what an upload is).
-from communities.attachments import Attachment  # noqa: E402, F401

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
-from communities import access, audit, names, roles
+from communities import access, audit, contact, names, roles
 from communities.events import access_changed, publish_on_commit
 from communities.models import (
     Community,
@@ -137,10 +137,12 @@ def _sync_and_audit(actor, user, community, verb, obj, data=None):
 # Accounts
 
 
-def sign_up(*, username: str, password: str, display_name: str = ""):
-    """Create a login; it carries no rights until its holder is verified in a community."""
+def sign_up(*, username: str, password: str, display_name: str = "", email="", phone=""):
+    """Create a login; it carries no rights until its holder is verified in a community.
+    The e-mail (for a password reset and notices) and the phone (for SMS) are optional."""
     user = User(username=User.normalize_username(username))
     user.display_name = names.clean_display_name(display_name)
+    user.email, user.phone = contact.clean_email(email), contact.clean_phone(phone)
     user.set_password(password)
     user.full_clean(exclude=["password"])  # the username's checks (communities.names), unique
     with transaction.atomic():

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities import access, services
-from communities.forms import JoinForm, NameForm, ReasonForm, SignUpForm
+from communities import access, contact, services
+from communities.forms import ContactForm, JoinForm, NameForm, ReasonForm, SignUpForm
 from communities.models import Community, Membership, Ownership, PartyMember, Position, Unit
 
 User = get_user_model()
@@ -59,6 +59,9 @@ def community_detail(request, slug):
     if request.user.is_authenticated:
         context["membership"] = community.memberships.filter(user=request.user).first()
         context["can_verify"] = access.may(request.user, community, "verify")
+        context["serves_at_workstation"] = context["can_verify"] and access.serves_at_workstation(
+            request.user, community
+        )
         if context["can_verify"]:
             context["pending_count"] = access.pending_count(community)
     context["party_roll"] = access.party_roll_for(request.user, community)
@@ -237,11 +240,43 @@ def party_roll(request, slug):
     )
 
 
+def _change_contact(request, form):
+    """The profile's contact form: through the service, with a message either way."""
+    if not form.is_valid():
+        return False
+    try:
+        changed = contact.change_contact(
+            request.user,
+            request.user,
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return False
+    if changed:
+        messages.success(request, _("Your contact details are saved."))
+    else:
+        messages.info(request, _("Your contact details are unchanged."))
+    return True
+
+
 @login_required
 def profile(request):
     user = request.user
-    name_form = NameForm(request.POST or None, initial={"display_name": user.display_name})
-    if request.method == "POST":
+    posted = request.POST if request.method == "POST" else None
+    editing_contact = posted is not None and "contact" in posted
+    name_form = NameForm(
+        None if editing_contact else posted, initial={"display_name": user.display_name}
+    )
+    contact_form = ContactForm(
+        posted if editing_contact else None,
+        initial={"email": user.email, "phone": contact.phone_of(user)},
+    )
+    if editing_contact:
+        if _change_contact(request, contact_form):
+            return redirect("profile")
+    elif request.method == "POST":
         if name_form.is_valid():
             try:
                 services.rename(user, user, name_form.cleaned_data["display_name"])
@@ -267,6 +302,7 @@ def profile(request):
             "ownerships": ownerships,
             "rights": rights,
             "name_form": name_form,
+            "contact_form": contact_form,
         },
     )
 
@@ -281,6 +317,8 @@ def signup(request):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
                 display_name=form.cleaned_data["display_name"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
             )
         except ValidationError as error:  # e.g. the username taken since the form's check
             form.add_error(None, error)

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "deliberation.views.boards.unread_count",
+                "deliberation.views.inbox.inbox_count",
             ],
         },
     },
@@ -206,7 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "profile"
+LOGIN_REDIRECT_URL = "deliberation:inbox"  # 待我处理: what waits for them
 LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling (django-axes), on the site's and the admin's login alike: after

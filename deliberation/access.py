@@ -86,6 +86,12 @@ def acting_as(user, matter, stage=None) -> procedures.Actor | None:
     return None
 
 
+def acts_for(user, matter, actor: procedures.Actor) -> bool:
+    """Whether `user` satisfies this one actor entry of the matter's stage (the inbox asks
+    entry by entry, to tell a body's duty from the proposer's)."""
+    return user.is_authenticated and user.is_active and _satisfies(user, matter, actor)
+
+
 def may_act(user, matter, action: str) -> bool:
     """Whether `user` may take `action` in the matter's current stage (not a guard check)."""
     return (

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communities.forms import DisplayNameField, EmailField, PhoneField
 from communities.models import Estate, Organization
 from deliberation import procedures, rules
 from deliberation.models import (
@@ -382,4 +383,28 @@ class MeetingForm(forms.Form):
 class MinutesForm(forms.Form):
     text = forms.CharField(
         label=_("Minutes (Markdown)"), widget=forms.Textarea(attrs={"rows": 20}), max_length=50000
+    )
+
+
+class WalkInForm(forms.Form):
+    """A resident who came to the workstation's counter, and their concern (接诉即办)."""
+
+    display_name = DisplayNameField(
+        label=_("Resident's name"), help_text=_("As their neighbours know them.")
+    )
+    phone = PhoneField(help_text=_("11 digits; notices reach them by SMS."))
+    email = EmailField(help_text=_("With an e-mail they can set a password and sign in later."))
+    address = forms.CharField(
+        label=_("Address in the community (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Building and room, e.g. 1栋101: it links them to their unit."),
+    )
+    concern_kind = forms.ChoiceField(label=_("Kind of concern"), choices=ConcernKind.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("The concern, in their words"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
     )

@@ -2,20 +2,24 @@ from django.urls import path
 
 from deliberation.views import (
     boards,
+    inbox,
     ledger,
     matter_actions,
     matter_page,
     meetings,
     printing,
     register,
+    walk_ins,
 )
 
 app_name = "deliberation"
 
 urlpatterns = [
+    path("todo/", inbox.inbox, name="inbox"),
     path("c/<slug:slug>/ledger/", ledger.ledger, name="ledger"),
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
+    path("c/<slug:slug>/walk-in/", walk_ins.walk_in, name="walk_in"),
     path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
     path(
         "c/<slug:slug>/m/<str:reference>/print/notice/",

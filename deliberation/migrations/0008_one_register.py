@@ -46,7 +46,7 @@ def unguard(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0008_attachments'),
+        ('communities', '0009_attachments'),
         ('deliberation', '0007_database_guards'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

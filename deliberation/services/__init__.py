@@ -47,6 +47,7 @@ from deliberation.services.polls import (
 from deliberation.services.receptions import hold_reception, rate_reception
 from deliberation.services.resolutions import post_update, publish_resolution
 from deliberation.services.void_votes import may_rerun, rerun_vote
+from deliberation.services.walk_ins import register_walk_in
 
 __all__ = [
     "MOTION_MEETINGS",
@@ -79,6 +80,7 @@ __all__ = [
     "publish_resolution",
     "rate_reception",
     "rate_response",
+    "register_walk_in",
     "reject",
     "remind_overdue",
     "rerun_vote",

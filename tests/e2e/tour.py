@@ -11,6 +11,7 @@
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -44,6 +45,8 @@ POLL_QUESTION = "是否成立雨棚维修监督小组？"
 CHAT_LINES = ("雨棚的事拖了很久了。", "同意先成立监督小组。")
 COMMENT = "雨棚下面的路灯也坏了，请一并修理。"
 STANCE = "物业同意配合施工，费用按规定列支。"
+CONCERNS = ("五栋门禁坏了", "二单元楼道灯不亮")
+ASSEMBLY_TITLE = "二〇二六年居民会议"
 NAMES = {
     "party_secretary": "陈志明",
     "rc_director": "李秀英",
@@ -60,7 +63,10 @@ NAMES = {
     "outsider": "林峰",
 }
 
-PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification")
+PAGES = (
+    "home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification",
+    "inbox", "walk_in", "password_reset",
+)  # fmt: skip
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
 # visitors only.
@@ -73,6 +79,11 @@ VIEWERS = {
     "login": (None,),
     "party_roll": ("party_secretary",),  # kept by the party committee's secretaries only
     "verification": ("ws_staff",),  # staff only: two requests under one name at one flat
+    # 待我处理: the resident has a live meeting, a meeting to come and a response to rate; the
+    # workstation's staff a concern to handle.
+    "inbox": ("resident", "ws_staff"),
+    "walk_in": ("ws_staff",),  # the workstation's counter, staff only
+    "password_reset": (None,),
 }
 LIVE = ("room", "projector")
 
@@ -92,6 +103,9 @@ class Scene:
             "login": "/accounts/login/",
             "party_roll": "/c/lianhua/party-roll/",
             "verification": "/c/lianhua/verification/",
+            "inbox": "/todo/",
+            "walk_in": "/c/lianhua/walk-in/",
+            "password_reset": "/accounts/password-reset/",
         }[name]
 
 
@@ -134,6 +148,15 @@ def build_scene(world) -> Scene:
     for who, line in zip(("council_member", "resident"), CHAT_LINES, strict=True):
         meetings.send_chat(cast[who], meeting, line)
     meetings.raise_hand(cast["council_member"], meeting, "pro")
+    # 待我处理: a concern the workstation handles, one it has answered for the resident to rate,
+    # and a residents' meeting to come.
+    walks.propose(world, walks.CONCERN, title=CONCERNS[0])
+    walks.leave(world, walks.propose(world, walks.CONCERN, title=CONCERNS[1]))
+    meetings.schedule_meeting(
+        cast["rc_director"], world.community, title=ASSEMBLY_TITLE, kind="residents",
+        scheduled_at=timezone.now() + timedelta(days=7), place="社区党群服务中心",
+        agenda=[(SECOND_ITEM, None)],
+    )  # fmt: skip
     # The verification queue: 何强 (the cast's "unverified", at 1栋101) asks a second time under
     # another login, and a newcomer gives an address the register has no unit for.
     twice = users.create_user(username="heqiang", display_name=NAMES["unverified"])

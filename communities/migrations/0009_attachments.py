@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0007_membership_unit'),
+        ('communities', '0008_user_contact'),
     ]
 
     operations = [
