@@ -19,7 +19,17 @@ from django.utils import timezone
 from communities.models import Organization, Ownership, Position, insider_q
 from deliberation import access, electorates, procedures
 from deliberation.meetings.room import electorate_user_ids
-from deliberation.models import Ballot, Comment, Electorate, Matter, Meeting, Poll, VoterReceipt
+from deliberation.models import (
+    Ballot,
+    Comment,
+    Electorate,
+    Matter,
+    Meeting,
+    Poll,
+    Proxy,
+    VoterReceipt,
+)
+from deliberation.services.ballots import has_voted
 
 User = get_user_model()
 Kind = Organization.Kind
@@ -95,6 +105,42 @@ def open_votes(user, now=None) -> list[Poll]:
     ]
     # No close announced: after every poll that has one.
     return sorted(result, key=lambda p: (p.closes_at is None, p.closes_at or now, p.pk))
+
+
+@dataclass
+class ProxyVote:
+    """A vote the person may cast for someone who authorised them (委托)."""
+
+    poll: Poll
+    principal: object
+    proxy_id: int
+
+
+def proxy_votes(user, now=None) -> list[ProxyVote]:
+    """Open polls covered by an authorisation the person holds, whose voter has not voted."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    now = now or timezone.now()
+    held = list(
+        Proxy.objects.filter(
+            holder=user, status__in=[Proxy.Status.ACTIVE, Proxy.Status.USED]
+        ).select_related("principal")
+    )
+    if not held:
+        return []
+    rows = []
+    for proxy in held:
+        polls = Poll.objects.filter(status=Poll.Status.OPEN).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+        )
+        if proxy.poll_id is not None:
+            polls = polls.filter(pk=proxy.poll_id)
+        else:
+            polls = polls.filter(agenda_item__meeting=proxy.meeting_id)
+        for poll in polls.select_related("matter__community", "agenda_item"):
+            if not has_voted(proxy.principal, poll):
+                rows.append(ProxyVote(poll, proxy.principal, proxy.pk))
+    return rows
 
 
 # What the person's bodies must do ----------------------------------------------------------------
@@ -246,6 +292,7 @@ def everything(user, now=None) -> dict:
     actions = body_actions(user, now)
     return {
         "votes": open_votes(user, now),
+        "proxy_votes": proxy_votes(user, now),
         "actions": actions,
         "live": live_meetings(user),
         "upcoming": upcoming_meetings(user),

@@ -223,3 +223,16 @@ def test_the_page_keeps_what_was_typed_when_the_upload_is_refused(world, client)
     assert "PDF" in response.content.decode()
     assert response.context["form"]["holder"].value() == world.cast["resident"].username
     assert not Proxy.objects.exists()
+
+
+def test_the_proxys_inbox_lists_the_vote_until_it_is_cast(world):
+    from deliberation import inbox
+
+    poll, owners = owners_vote(world)
+    holder = make_user("邻居小李")
+    proxy = authorise(poll, owners["102"], holder)
+    assert [(r.poll, r.principal) for r in inbox.proxy_votes(holder)] == [(poll, owners["102"])]
+    assert inbox.count(holder) == 1
+    assert inbox.proxy_votes(owners["201"]) == []
+    proxies.cast_by_proxy(holder, proxy, poll, ["yes"])
+    assert inbox.proxy_votes(holder) == []
