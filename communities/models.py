@@ -582,3 +582,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+# Registered with the app here; the model lives in a module of its own (this one is full).
+from communities.building_heads import BuildingHead  # noqa: E402, F401

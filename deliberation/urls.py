@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, ledger, matter_actions, matter_page, meetings, shortfall
 
 app_name = "deliberation"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("c/<slug:slug>/ledger.csv", ledger.ledger_csv, name="ledger_csv"),
     path("c/<slug:slug>/propose/", ledger.propose, name="propose"),
     path("c/<slug:slug>/m/<str:reference>/", matter_page.matter_detail, name="matter"),
+    path(
+        "c/<slug:slug>/m/<str:reference>/polls/<int:poll_id>/shortfall/",
+        shortfall.poll_shortfall,
+        name="poll_shortfall",
+    ),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
         matter_actions.matter_action,
