@@ -11,9 +11,38 @@ from fractions import Fraction
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from deliberation import charts
 from deliberation.rules import gate as gates
+
+# The gate's words, shared with the live room (deliberation/room_strings.py) under these keys:
+# the same text on every page, translated once.
+GATE_STRINGS = {
+    "gate_title_participation": gettext_lazy("Turnout against the legal participation gate"),
+    "gate_title_quorum": gettext_lazy("Turnout against the quorum"),
+    "gate_heads": gettext_lazy("Owners taking part, of %(total)s (needs %(share)s)"),
+    "gate_area": gettext_lazy("Area taking part, of %(total)s m² (needs %(share)s)"),
+    "gate_attending": gettext_lazy("Attending, of %(total)s (quorum %(share)s)"),
+    "gate_short_both": gettext_lazy(
+        "%(heads)s more owners and %(area)s m² needed to reach the legal participation share"
+    ),
+    "gate_short_heads": gettext_lazy(
+        "%(heads)s more owners needed to reach the legal participation share"
+    ),
+    "gate_short_area": gettext_lazy(
+        "%(area)s m² more needed to reach the legal participation share"
+    ),
+    "gate_short_quorum": gettext_lazy("%(n)s more needed to reach the quorum"),
+    "gate_met_participation": gettext_lazy("The legal participation share is reached."),
+    "gate_met_quorum": gettext_lazy("The quorum is reached."),
+    "gate_unreachable": gettext_lazy("The gate cannot be reached: the electorate is empty."),
+    "result_void_headline": pgettext_lazy("vote result", "Void"),
+}
+
+
+def _say(key: str, **values) -> str:
+    return str(GATE_STRINGS[key]) % values if values else str(GATE_STRINGS[key])
 
 
 def area_text(area: Decimal) -> str:
@@ -31,28 +60,18 @@ def share_text(threshold) -> str:
 def shortfall_text(gate) -> str:
     """How far turnout is from the gate, in one sentence."""
     heads = gate.measure(gates.HEADS)
-    if gate.kind == gates.QUORUM:
-        if heads.met:
-            return _("The quorum is reached.")
-        if heads.short is None:
-            return _("The quorum cannot be reached: the electorate is empty.")
-        return _("%(n)s more needed to reach the quorum") % {"n": heads.short}
     area = gate.measure(gates.AREA)
     if gate.met:
-        return _("The legal participation share is reached.")
-    if heads.short is None or area.short is None:
-        return _("The legal participation share cannot be reached: the electorate is empty.")
+        return _say(f"gate_met_{gate.kind}")
+    if any(m.short is None for m in gate.measures):
+        return _say("gate_unreachable")
+    if gate.kind == gates.QUORUM:
+        return _say("gate_short_quorum", n=heads.short)
     if heads.short and area.short:
-        return _(
-            "%(heads)s more owners and %(area)s m² needed to reach the legal participation share"
-        ) % {"heads": heads.short, "area": area_text(area.short)}
+        return _say("gate_short_both", heads=heads.short, area=area_text(area.short))
     if heads.short:
-        return _("%(heads)s more owners needed to reach the legal participation share") % {
-            "heads": heads.short
-        }
-    return _("%(area)s m² more needed to reach the legal participation share") % {
-        "area": area_text(area.short)
-    }
+        return _say("gate_short_heads", heads=heads.short)
+    return _say("gate_short_area", area=area_text(area.short))
 
 
 def _bar(measure, label: str, value_text: str) -> charts.Bar:
@@ -74,29 +93,26 @@ def gate_chart(gate, *, title: str) -> str:
         bars = [
             _bar(
                 heads,
-                _("Attending, of %(total)s (quorum %(share)s)")
-                % {"total": heads.total, "share": share_text(heads.threshold)},
+                _say("gate_attending", total=heads.total, share=share_text(heads.threshold)),
                 str(heads.value),
             )
         ]
-        total_label = _("Turnout against the quorum")
+        total_label = _say("gate_title_quorum")
     else:
         area = gate.measure(gates.AREA)
         bars = [
             _bar(
                 heads,
-                _("Owners taking part, of %(total)s (needs %(share)s)")
-                % {"total": heads.total, "share": share_text(heads.threshold)},
+                _say("gate_heads", total=heads.total, share=share_text(heads.threshold)),
                 str(heads.value),
             ),
             _bar(
                 area,
-                _("Area taking part, of %(total)s m² (needs %(share)s)")
-                % {"total": area_text(area.total), "share": share_text(area.threshold)},
+                _say("gate_area", total=area_text(area.total), share=share_text(area.threshold)),
                 f"{area_text(area.value)} m²",
             ),
         ]
-        total_label = _("Turnout against the legal participation gate")
+        total_label = _say("gate_title_participation")
     svg = charts.bar_chart(bars, title=title, total_label=total_label)
     return mark_safe(svg)  # noqa: S308 - charts escape every label and value themselves
 
