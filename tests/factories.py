@@ -87,3 +87,15 @@ def make_cast(admin, community, estate, orgs):
     for name in PARTY_ROLL:
         services.add_party_member(admin, orgs[Kind.PARTY_COMMITTEE], people[name])
     return people
+
+
+def own_every_unit(world):
+    """An owner for 1栋102 and 1栋201, and a building 2 with 2栋301 (2,000.00 m²) and its owner."""
+    for number in ("102", "201"):
+        unit = world.estate.units.get(number=number)
+        services.record_ownership(world.admin, unit, make_user(f"owner{number}"))
+    unit = services.save_structure(
+        world.admin,
+        Unit(estate=world.estate, building="2", number="301", area=Decimal("2000.00")),
+    )
+    services.record_ownership(world.admin, unit, make_user("owner301"))

@@ -9,48 +9,17 @@ The estate: 1栋101 (88.50 m², the cast's owner), 1栋102 (120.00), 1栋201 (65
 """
 
 import json
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from communities import services as register
-from communities.models import Unit
 from deliberation import meeting_log, meetings, services, turnout
 from deliberation.models import Meeting
-from tests.factories import make_user
 from tests.test_results_hidden import _card
-from tests.walks import FOUR, OWNERS, elapse, fresh, propose, walk_to
+from tests.walks import FOUR, OWNERS, elapse, fresh, owners_poll, propose, walk_to
 
 SHORT = "还差 2 户、1,427.34 m² 才达到法定参与比例"
 QUESTION = "是否续聘物业服务企业？"
-
-
-@pytest.fixture
-def estate(world):
-    for number in ("102", "201"):
-        unit = world.estate.units.get(number=number)
-        register.record_ownership(world.admin, unit, make_user(f"owner{number}"))
-    unit = register.save_structure(
-        world.admin,
-        Unit(estate=world.estate, building="2", number="301", area=Decimal("2000.00")),
-    )
-    register.record_ownership(world.admin, unit, make_user("owner301"))
-    return world
-
-
-def owners_poll(world, **options):
-    """An owners' vote past its notice, open, with the cast's owner (1栋101) voting yes."""
-    chair = world.cast["oc_chair"]
-    matter = propose(world, OWNERS)
-    services.create_poll(
-        chair, matter, question=QUESTION, kind="yes_no_abstain", law_item=4, **options
-    )
-    matter = services.advance(chair, fresh(matter))
-    matter = services.advance(chair, elapse(matter))
-    poll = services.open_poll(chair, matter.polls.get())
-    services.cast_ballot(world.cast["owner"], poll, ["yes"])
-    return matter, poll
 
 
 def _gate_figure(card: str) -> str:
