@@ -74,3 +74,74 @@ def test_the_gate_and_the_shortfall_list_on_a_phone(world, browse, shots):
     expect(page.locator("article.poll figure.gate figcaption")).to_have_text(SHORT)
     shots.step("the void vote")
     _fits(page)
+
+
+def _live_owners_vote(world):
+    """A live owners' assembly voting on its noticed item; nobody has voted yet."""
+    from django.utils import timezone
+
+    from deliberation import meetings
+    from deliberation.models import Meeting
+
+    factories.own_every_unit(world)
+    chair = world.cast["oc_chair"]
+    matter = walks.propose(world, walks.OWNERS)
+    noticed = services.create_poll(
+        chair, matter, question=QUESTION, kind="yes_no_abstain", law_item=4
+    )
+    matter = services.advance(chair, walks.fresh(matter))
+    matter = services.advance(chair, walks.elapse(matter))
+    meeting = meetings.schedule_meeting(
+        chair, world.community, title="业主大会", kind=Meeting.Kind.OWNERS,
+        scheduled_at=timezone.now(), estate=world.estate, agenda=[("续聘物业", matter)],
+    )  # fmt: skip
+    meeting = meetings.start_meeting(chair, meeting)
+    meetings.open_poll(chair, meeting, question=QUESTION, poll_id=noticed.pk)
+    return meeting
+
+
+QUESTION = "是否续聘物业服务企业？"
+
+
+def _open_room(browse, name, user, meeting, *, projector=False):
+    page = browse.page(name, user, viewport=PHONE)
+    page.goto(meeting.get_absolute_url() + ("projector/" if projector else ""))
+    expect(page.locator("#room.is-ready")).to_be_attached()
+    return page
+
+
+def test_the_projector_shows_the_gate_move_live_and_the_void_result(world, browse, shots):
+    meeting = call(_live_owners_vote, world)
+    projector = _open_room(browse, "projector", world.cast["rc_director"], meeting, projector=True)
+    owner = _open_room(browse, "owner", world.cast["owner"], meeting)
+    chair = _open_room(browse, "chair", world.cast["oc_chair"], meeting)
+    gate = projector.locator(".live-poll figure.gate")
+    expect(gate.locator("figcaption")).to_have_text("还差 3 户、1,515.84 m² 才达到法定参与比例")
+    expect(gate.locator("line.bar-threshold")).to_have_count(2)
+    svg = gate.locator("svg").element_handle()
+
+    owner.get_by_role("button", name="赞成", exact=True).click()
+    expect(owner.locator(".live-poll")).to_contain_text("您的投票已记录")
+    expect(gate.locator("figcaption")).to_have_text(SHORT)
+    expect(owner.locator(".live-poll figure.gate figcaption")).to_have_text(SHORT)
+    # Updated in place: the same drawing, its bar grown.
+    assert gate.locator("svg").element_handle().evaluate("(el, old) => el === old", svg)
+    shots.step("the gate moves on the projector")
+    assert no_horizontal_scroll(projector) == 0 and run_axe(projector) == []
+
+    chair.get_by_role("button", name="结束表决并锁定结果").click()
+    verdict = projector.locator(".live-poll .verdict strong")
+    expect(verdict).to_have_text("无效")
+    labels = projector.locator(".live-poll .bar__label")
+    expect(labels.first).to_be_visible()
+    for text in labels.all_inner_texts():
+        assert "%" not in text, text  # the ballots of a void vote as counts, no share
+    # Turnout comes after the headline and before the ballots.
+    order = projector.locator(".live-poll").evaluate(
+        """(card) => ['.verdict', 'figure.gate', '.bars'].map(
+            (sel) => Array.from(card.querySelectorAll('*')).indexOf(card.querySelector(sel)))"""
+    )
+    assert order == sorted(order), order
+    shots.step("the void result on the projector")
+    assert no_horizontal_scroll(projector) == 0 and run_axe(projector) == []
+    assert projector.errors == [] and owner.errors == [] and chair.errors == []

@@ -74,6 +74,8 @@ export function createPolls(ctx) {
       meta: h("p", { class: "muted small" }),
       bars: h("div", { class: "bars" }),
       turnout: h("p", { class: "live-poll__turnout" }),
+      gate: createGate(t),
+      voidNote: h("p", { class: "muted small", hidden: true, text: t("void_counts_note") }),
       result: h("div", { class: "live-poll__result" }),
       vote: h("div", { class: "live-poll__vote" }),
       feedback: feedback(),
