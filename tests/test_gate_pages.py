@@ -156,3 +156,22 @@ def test_it_sends_the_gate_in_the_live_tally_the_snapshot_and_the_closing_event(
     vote = minutes.split(QUESTION, 1)[1]
     assert "**无效**" in vote and "应参与 4，实际参与 1" in vote and SHORT in vote
     assert "%" not in vote
+
+
+@pytest.mark.parametrize("void", [False, True], ids=["passed", "void"])
+def test_the_resolutions_board_says_the_verdict_then_turnout_never_a_share(client, world, void):
+    matter = walk_to(world, propose(world, FOUR), "notice")
+    resolution = services.publish_resolution(
+        world.cast["rc_director"], matter, text="决议：同意实施。"
+    )
+    poll = resolution.poll
+    assert poll is not None and poll.result["passed"]
+    if void:  # a stored result as a void vote would have it (no procedure lets one through)
+        result = {**poll.result, "passed": False, "quorum_met": False, "reasons": ["quorum"]}
+        type(poll).objects.filter(pk=poll.pk).update(result=result)
+    page = client.get(reverse("deliberation:resolutions", args=[world.community.slug]))
+    card = page.content.decode().split('class="card"', 1)[1].split("</li>", 1)[0]
+    verdict = "无效" if void else "通过"
+    assert f"<strong>{verdict}</strong>" in card
+    assert "已投票：2 / 2" in card and card.index(verdict) < card.index("已投票")
+    assert "%" not in card
