@@ -208,3 +208,17 @@ def test_the_admin_lists_and_appoints_through_the_service(admin_client, estate):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEvent.objects.filter(verb="building_head.appointed", actor=estate.admin).exists()
+
+
+@pytest.mark.parametrize("weakened", [False, True], ids=["as built", "weakened"])
+def test_a_resident_and_a_foreign_poll_are_refused(client, estate, monkeypatch, weakened):
+    matter, poll = owners_poll(estate)
+    other, _other_poll = owners_poll(estate, question="另一事项？")
+    if weakened:  # a scope that lets every signed-in reader see the whole list
+        monkeypatch.setattr(access, "shortfall_scope", lambda user, poll: access.ALL_BUILDINGS)
+    resident = _get(client, estate.cast["resident"], _url(matter, poll))
+    assert (resident.status_code == 200) is weakened
+    assert ("owner301" in resident.content.decode()) is weakened
+    # The poll must belong to the matter in the address, whoever asks.
+    crossed = _get(client, estate.cast["oc_chair"], _url(other, poll))
+    assert crossed.status_code == 404
