@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
 from guardian.shortcuts import get_group_perms, get_user_perms
 
-from communities import audit, services
+from communities import audit, building_head_services, services
 from communities.models import (
     AuditEvent,
+    BuildingHead,
     Community,
     Estate,
     Membership,
@@ -196,6 +197,38 @@ class PositionAdmin(NoDeleteMixin, admin.ModelAdmin):
         for position in queryset.select_related("organization"):
             try:
                 services.end_position(request.user, position)
+            except (ValidationError, PermissionDenied) as error:
+                _report(request, error)
+
+
+@admin.register(BuildingHead)
+class BuildingHeadAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Building heads (楼长): appointed and ended through their services, never edited."""
+
+    list_display = ("user", "estate", "building", "appointed_by", "started_at", "ended_at")
+    list_filter = ("estate__community", "estate")
+    search_fields = ("user__username", "user__display_name", "building")
+    autocomplete_fields = ("user",)
+    actions = ["end_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [f.name for f in BuildingHead._meta.fields]
+        return ["appointed_by", "started_at", "ended_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        head = building_head_services.appoint_building_head(
+            request.user, obj.estate, obj.building, obj.user
+        )
+        obj.pk = head.pk
+
+    @admin.action(description=_("End the selected appointments"))
+    def end_selected(self, request, queryset):
+        for head in queryset.select_related("estate__community"):
+            try:
+                building_head_services.end_building_head(request.user, head)
             except (ValidationError, PermissionDenied) as error:
                 _report(request, error)
 

@@ -15,7 +15,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from communities import addresses, names
-from communities.attachments import Attachment  # noqa: F401 - uploads, in a module of their own
+from communities.attachments import Attachment  # noqa: F401 - a module of its own
+from communities.building_heads import BuildingHead  # noqa: F401 - a module of its own
 from communities.names import UsernameScriptValidator
 from communities.roles import OrganizationKind, Title, is_valid_title
 

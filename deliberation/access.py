@@ -12,9 +12,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Organization, Position
+from communities.models import BuildingHead, Organization, Position
 from deliberation import procedures
-from deliberation.models import AgendaItem, Matter, Meeting, Minutes, Poll
+from deliberation.models import AgendaItem, Electorate, Matter, Meeting, Minutes, Poll
 
 Kind = Organization.Kind
 
@@ -370,3 +370,33 @@ def may_see_proxy(user, proxy) -> bool:
     return may_chair(user, proxy.meeting) or user.has_perm(
         "communities.publish_resolution", proxy.meeting.community
     )  # the same as services.proxies.registers_proxies
+
+
+# ---------------------------------------------------------------------------------------------
+# Who has not voted yet (the shortfall list)
+
+ALL_BUILDINGS = "all"
+SHORTFALL_ELECTORATES = (Electorate.OWNERS, Electorate.RESIDENTS, Electorate.HOUSEHOLDS)
+
+
+def shortfall_scope(user, poll):
+    """Who may see a poll's shortfall list (who has not voted, by building), and how much:
+    `ALL_BUILDINGS` for its convening body (the residents' committee, and for an owners' poll
+    the estate's owners' committee: any of their people), a frozenset of (estate id, building)
+    for a building head (楼长) of those buildings, None for anyone else. The one definition the
+    matter page, the list and its tests ask. It never gives choices, only who took part."""
+    if poll.electorate not in SHORTFALL_ELECTORATES or poll.matter_id is None:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return None
+    bodies = [body_of_kind(poll.matter.community, Kind.RESIDENTS_COMMITTEE)]
+    if poll.electorate == Electorate.OWNERS:
+        bodies.append(owners_committee(poll.matter))
+    if any(
+        b is not None and user.has_perm("communities.speak_for_organization", b) for b in bodies
+    ):
+        return ALL_BUILDINGS
+    heads = BuildingHead.objects.current().filter(user=user, estate__community=poll.community_id)
+    if poll.electorate == Electorate.OWNERS:
+        heads = heads.filter(estate=poll.estate_id)
+    return frozenset(heads.values_list("estate_id", "building")) or None

@@ -87,9 +87,16 @@ def _text(value: object) -> str:
 
 
 def bar_chart(
-    rows: Sequence[Bar], *, title: str, total_label: str | None = None, width: int = 480
+    rows: Sequence[Bar],
+    *,
+    title: str,
+    total_label: str | None = None,
+    width: int = 480,
+    percentages: bool = True,
 ) -> str:
-    """An accessible SVG bar chart of `rows` as a str (the caller marks it safe)."""
+    """An accessible SVG bar chart of `rows` as a str (the caller marks it safe). Without
+    `percentages` the bars show their values only (a void vote's ballots: no share of them is
+    a result)."""
     if width < MIN_WIDTH:
         raise ValueError(f"width must be at least {MIN_WIDTH}.")
     uid = uuid4().hex[:8]
@@ -104,9 +111,10 @@ def bar_chart(
         share = bar.share()
         pct = percent(bar.value, bar.total)
         value_text = str(bar.value) if bar.value_text is None else bar.value_text
-        descriptions.append(f"{bar.label}: {value_text} ({pct})")
+        line = f"{value_text} · {pct}" if percentages else value_text
+        descriptions.append(f"{bar.label}: {value_text} ({pct})" if percentages else line)
         top = header + ROW_HEIGHT * index
-        groups.append(_bar_group(bar, share, f"{value_text} · {pct}", top, track_width))
+        groups.append(_bar_group(bar, share, line, top, track_width))
 
     parts = [
         f'<svg xmlns="{SVG_NS}" class="bar-chart" role="img" '

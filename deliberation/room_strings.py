@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from communities.roles import BADGE_LABELS
 from deliberation.models import LAW_NAMES
 from deliberation.rules import RULE_SOURCES
+from deliberation.turnout import GATE_STRINGS
 
 ROOM_STRINGS = {
     # The connection
@@ -119,6 +120,12 @@ ROOM_STRINGS = {
     "result_passed": _("Passed"),
     "result_failed": _("Not passed"),
     "result_void": _("Void: quorum or participation not reached"),
+    # The legal gate (deliberation/turnout.py), and the note under a void vote's ballots
+    **GATE_STRINGS,
+    "void_counts_note": _(
+        "Because the vote is void, its ballots decide nothing: they are shown as counts against "
+        "the whole electorate, with no shares."
+    ),
     "result_rule": _("Rule applied"),
     "result_carried": _("Carried: %(choices)s"),
     "reason_participation_area": _("owners taking part hold less than 2/3 of the area"),

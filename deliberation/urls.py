@@ -9,6 +9,7 @@ from deliberation.views import (
     meetings,
     printing,
     register,
+    shortfall,
     walk_ins,
 )
 
@@ -30,6 +31,11 @@ urlpatterns = [
         "c/<slug:slug>/m/<str:reference>/print/resolution/",
         printing.print_resolution,
         name="print_resolution",
+    ),
+    path(
+        "c/<slug:slug>/m/<str:reference>/polls/<int:poll_id>/shortfall/",
+        shortfall.poll_shortfall,
+        name="poll_shortfall",
     ),
     path(
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",

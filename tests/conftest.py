@@ -62,6 +62,15 @@ def world(admin_user):
     return World(admin_user)
 
 
+@pytest.fixture
+def estate(world):
+    """The world with an owner for every unit, and one more building: 1栋101 (the cast's
+    owner, 88.50 m²), 1栋102 (owner102, 120.00), 1栋201 (owner201, 65.25) and 2栋301
+    (owner301, 2,000.00): 4 heads, 2,273.75 m²."""
+    factories.own_every_unit(world)
+    return world
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():
     """A new channel layer object per test: each async test runs in its own event loop, and a

@@ -112,3 +112,15 @@ def upload(name="委托书.pdf", content=MINIMAL_PDF, content_type="application/
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def own_every_unit(world):
+    """An owner for 1栋102 and 1栋201, and a building 2 with 2栋301 (2,000.00 m²) and its owner."""
+    for number in ("102", "201"):
+        unit = world.estate.units.get(number=number)
+        services.record_ownership(world.admin, unit, make_user(f"owner{number}"))
+    unit = services.save_structure(
+        world.admin,
+        Unit(estate=world.estate, building="2", number="301", area=Decimal("2000.00")),
+    )
+    services.record_ownership(world.admin, unit, make_user("owner301"))

@@ -115,6 +115,20 @@ def yes_poll(world, matter, by, voters, **options):
     return services.close_poll(world.cast[by], poll)
 
 
+def owners_poll(world, question="是否续聘物业服务企业？", **options):
+    """An owners' vote past its notice, open, with the cast's owner (1栋101) voting yes."""
+    chair = world.cast["oc_chair"]
+    matter = propose(world, OWNERS)
+    services.create_poll(
+        chair, matter, question=question, kind="yes_no_abstain", law_item=4, **options
+    )
+    matter = services.advance(chair, fresh(matter))
+    matter = services.advance(chair, elapse(matter))
+    poll = services.open_poll(chair, matter.polls.get())
+    services.cast_ballot(world.cast["owner"], poll, ["yes"])
+    return matter, poll
+
+
 def prepare(world, matter):
     """Do what the current stage needs before it may be left (its guards), nothing more."""
     matter = fresh(matter)

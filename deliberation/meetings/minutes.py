@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from communities import audit
 from communities.badges import badges_for
-from deliberation import access, order
+from deliberation import access, order, turnout
 from deliberation.meetings.room import HIDDEN_ITEM_TITLE
 from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
+from deliberation.rules import gate as gates
 from deliberation.services.common import require_signed_in
 from deliberation.text import MAX_MARKDOWN_CHARS, markdown_literal, render_markdown
 
@@ -121,8 +122,23 @@ def _minutes_text(meeting) -> str:
             counts = ", ".join(
                 f"{md(c.display)} {result['counts'][c.code]['heads']}" for c in poll.choices.all()
             )
-            verdict = _("passed") if result["passed"] else _("not passed")
             lines += ["", "### " + _("Vote: %(q)s") % {"q": md(poll.question)}, ""]
+            gate = gates.gate_of(result)
+            if turnout.is_void(result):
+                # Void: turnout first, and the ballots as counts that decide nothing.
+                lines.append(
+                    _("**Void**: %(n)d of %(base)d took part. %(short)s. The ballots (%(counts)s) "
+                      "decide nothing under %(rule)s.")
+                    % {
+                        "n": result["participation"]["heads"],
+                        "base": result["electorate"]["heads"],
+                        "short": turnout.shortfall_text(gate) if gate else _("quorum not reached"),
+                        "counts": counts,
+                        "rule": poll.get_rule_display(),
+                    }
+                )  # fmt: skip
+                continue
+            verdict = _("passed") if result["passed"] else _("not passed")
             lines.append(
                 _("%(counts)s; %(n)d of %(base)d took part; %(verdict)s under %(rule)s.")
                 % {

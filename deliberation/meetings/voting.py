@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from deliberation import meeting_log, services
+from deliberation import meeting_log, services, turnout
 from deliberation.meetings.checks import require_chair, require_live
 from deliberation.models import Electorate, Meeting, Poll
 from deliberation.services.polls import create_meeting_poll, put_to_meeting
@@ -49,7 +49,7 @@ def open_poll(
 def close_live_poll(meeting, actor, poll) -> Poll:
     """Close a poll of this meeting (the meeting row locked) and tell the room its result."""
     poll = services.close_poll(actor, poll)
-    result = {**poll_json(poll), "result": poll.result}
+    result = {**poll_json(poll), "result": poll.result, "gate": turnout.gate_json(poll.result)}
     meeting_log.append(meeting, "poll.closed", result, actor=actor)
     return poll
 
@@ -109,7 +109,9 @@ def poll_json(poll) -> dict:
 
 
 def live_tally(poll) -> dict:
-    """The coalesced live figure: turnout always; counts only where results are shown live."""
+    """The coalesced live figure: turnout always, and with it the legal gate (turnout against
+    2/3 of heads and area, or the quorum; figures only, `turnout.gate_json`); counts only where
+    results are shown live."""
     result = poll.result if poll.is_closed else services.tally(poll)
     data = {
         "poll": poll.pk,
@@ -119,6 +121,9 @@ def live_tally(poll) -> dict:
     }
     if poll.electorate == Electorate.OWNERS:
         data["turnout_area"] = result["participation"]["area"]
+    gate = turnout.gate_json(result)
+    if gate is not None:
+        data["gate"] = gate
     if poll.is_closed or not poll.results_hidden:
         data["counts"] = {code: cell["heads"] for code, cell in result["counts"].items()}
         if poll.electorate == Electorate.OWNERS:

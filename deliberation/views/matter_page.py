@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy
 from communities import access as community_access
 from communities.badges import badges_for
 from communities.models import AuditEvent
-from deliberation import access, charts, electorates, forms, printing, procedures, services
+from deliberation import (
+    access,
+    charts,
+    electorates,
+    forms,
+    printing,
+    procedures,
+    services,
+    turnout,
+)
 from deliberation.models import (
     LAW_NAMES,
     Electorate,
@@ -109,9 +118,11 @@ def _law_text(law: str) -> str:
     return str(LAW_NAMES.get(law, law))
 
 
-def _bars_for(poll, result, measure: str):
+def _bars_for(poll, result, measure: str, void: bool = False):
     counts = result["counts"]
-    total = result["participation"][measure]
+    # A void vote's ballots are drawn against the whole electorate, as the small part they are.
+    base = "electorate" if void else "participation"
+    total = result[base][measure]
     carried = set(result.get("carried", []))
     bars = []
     for choice in poll.choices.all():
@@ -147,14 +158,15 @@ def _poll_view(request, matter, poll, bound_vote=None):
     show_results = poll.is_closed or not poll.results_hidden
     result = poll.result if poll.is_closed else (services.tally(poll) if poll.is_open else None)
     chart_svgs = []
+    void = poll.is_closed and turnout.is_void(result)
     if result is not None and show_results:
         measures = [("heads", _("Headcount"))]
         if poll.electorate == Electorate.OWNERS:
             measures.append(("area", _("Exclusive area")))
         for measure, title in measures:
-            bars = _bars_for(poll, result, measure)
+            bars = _bars_for(poll, result, measure, void)
             threshold = _threshold(poll, result)
-            if threshold and poll.kind == Poll.Kind.YES_NO_ABSTAIN:
+            if threshold and poll.kind == Poll.Kind.YES_NO_ABSTAIN and not void:
                 bars = [
                     charts.Bar(**{**b.__dict__, "threshold": threshold[0]}) if b.key == "yes" else b
                     for b in bars
@@ -164,7 +176,12 @@ def _poll_view(request, matter, poll, bound_vote=None):
                     charts.bar_chart(
                         bars,
                         title=f"{poll.question} · {title}",
-                        total_label=_("%(what)s taking part: %(n)s")
+                        percentages=not void,
+                        total_label=(
+                            _("%(what)s of the ballots, drawn against the whole electorate")
+                            if void
+                            else _("%(what)s taking part: %(n)s")
+                        )
                         % {
                             "what": title,
                             "n": f"{result['participation'][measure]}"
@@ -192,6 +209,10 @@ def _poll_view(request, matter, poll, bound_vote=None):
         "law": _law_text((result or {}).get("source", {}).get("law", "")),
         "result": result if show_results else None,
         "turnout": (result or {}).get("participation"),
+        "gate": turnout.gate_view(poll, result) if poll.status != Poll.Status.DRAFT else None,
+        "void": void,
+        "may_see_shortfall": poll.status != Poll.Status.DRAFT
+        and access.shortfall_scope(user, poll) is not None,
         "charts": chart_svgs,
         "voted": voted,
         "eligible": bool(slots),

@@ -276,6 +276,8 @@ function applyKind(state, kind, data, fresh, now) {
           status: "closed",
           turnout: result.participation.heads,
           electorate: result.electorate.heads,
+          // The legal gate at close (owners' and residents' meeting polls), as the server says it.
+          ...(data.gate ? { gate: data.gate } : {}),
         },
       };
       return { ...same, state: withRoom(state, { polls: setPoll(room.polls, poll) }) };

@@ -4,6 +4,7 @@
 import { busy, feedback, h, hold, rerender, say } from "../dom.js";
 import { isLive, you } from "../room-state.js";
 import { percent } from "../strings.js";
+import { createGate } from "./gate.js";
 
 export function createPolls(ctx) {
   const { t, strings } = ctx;
@@ -73,6 +74,8 @@ export function createPolls(ctx) {
       meta: h("p", { class: "muted small" }),
       bars: h("div", { class: "bars" }),
       turnout: h("p", { class: "live-poll__turnout" }),
+      gate: createGate(t),
+      voidNote: h("p", { class: "muted small", hidden: true, text: t("void_counts_note") }),
       result: h("div", { class: "live-poll__result" }),
       vote: h("div", { class: "live-poll__vote" }),
       feedback: feedback(),
@@ -88,9 +91,13 @@ export function createPolls(ctx) {
       h("h3", { id: titleId, class: "live-poll__question", text: poll.question }),
       h("p", { class: "live-poll__status" }, card.badge),
       card.meta,
-      card.turnout,
-      card.bars,
+      // The verdict first once closed (a void vote is 无效 before any figure), then turnout
+      // against the legal gate, then the ballots.
       card.result,
+      card.turnout,
+      card.gate.root,
+      card.voidNote,
+      card.bars,
       card.vote,
       card.feedback,
       card.chair,
@@ -114,6 +121,9 @@ export function createPolls(ctx) {
         ? t("turnout_n", { n: f.turnout })
         : t("turnout", { n: f.turnout, total: f.electorate });
 
+    card.gate.update(poll.tally?.gate ?? null);
+    card.voidNote.hidden = !f.void;
+
     // Bars, one row per choice, updated in place.
     if (f.counts) {
       card.bars.hidden = false;
@@ -136,9 +146,15 @@ export function createPolls(ctx) {
           card.bars.append(row.root);
         }
         const n = f.counts[choice.code] ?? 0;
-        const share = percent(n, f.turnout);
-        row.text.textContent = `${strings.choiceLabel(choice)} ${n} (${share}%)`;
-        row.fill.style.width = `${share}%`;
+        if (f.void) {
+          // A void vote's ballots decide nothing: counts only, drawn against the whole electorate.
+          row.text.textContent = `${strings.choiceLabel(choice)} ${n}`;
+          row.fill.style.width = `${percent(n, f.electorate)}%`;
+        } else {
+          const share = percent(n, f.turnout);
+          row.text.textContent = `${strings.choiceLabel(choice)} ${n} (${share}%)`;
+          row.fill.style.width = `${share}%`;
+        }
         row.area.textContent = f.area ? t("area", { area: f.area[choice.code] ?? "0" }) : "";
       }
     } else {
@@ -171,7 +187,7 @@ export function createPolls(ctx) {
     let word;
     let kind;
     if (!r.quorum_met) {
-      word = t("result_void");
+      word = t("result_void_headline");
       kind = "void";
     } else if (r.passed) {
       word = t("result_passed");
@@ -344,6 +360,7 @@ export function figures(poll) {
     return {
       counts,
       area: poll.electorate === "owners" ? area : null,
+      void: !r.quorum_met,
       turnout: r.participation.heads,
       turnoutArea: r.participation.area,
       electorate: r.electorate.heads,
@@ -354,6 +371,7 @@ export function figures(poll) {
   const hide = poll.secret || poll.results_hidden;
   return {
     counts: hide ? null : (tally.counts ?? {}),
+    void: false,
     area: hide || poll.electorate !== "owners" ? null : (tally.area ?? {}),
     turnout: tally.turnout ?? 0,
     turnoutArea: null,
