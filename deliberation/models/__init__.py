@@ -42,6 +42,7 @@ from deliberation.models.polls import (
     _random_key,  # migration 0001 names it here
 )
 from deliberation.models.records import (
+    Delivery,
     Escalation,
     ImplementationUpdate,
     Notification,
@@ -62,6 +63,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ConcernKind",
+    "Delivery",
     "Electorate",
     "Escalation",
     "ImplementationUpdate",

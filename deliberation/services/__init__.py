@@ -30,7 +30,12 @@ from deliberation.services.matters import (
     reject,
     withdraw,
 )
-from deliberation.services.notices import mark_notifications_read, remind_overdue
+from deliberation.services.deliveries import record_paper_delivery
+from deliberation.services.notices import (
+    mark_notifications_read,
+    remind_non_voters,
+    remind_overdue,
+)
 from deliberation.services.polls import (
     MOTION_MEETINGS,
     SPECIAL_ITEMS,
@@ -80,6 +85,8 @@ __all__ = [
     "rate_reception",
     "rate_response",
     "reject",
+    "record_paper_delivery",
+    "remind_non_voters",
     "remind_overdue",
     "rerun_vote",
     "stage_poll_conforms",

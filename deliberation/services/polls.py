@@ -30,6 +30,7 @@ from deliberation.services.common import (
     stakeholder_ids,
 )
 from deliberation.services.counting import tally
+from deliberation.services.notices import tell_electorate_poll_opened
 
 Kind = Organization.Kind
 P = procedures
@@ -226,14 +227,8 @@ def _open(actor, poll: Poll, now):
         community=poll.community,
         data={"heads": base.heads, "area": str(base.area)},
     )
+    tell_electorate_poll_opened(poll, actor)
     if poll.matter is not None:
-        notices.notify(
-            stakeholder_ids(poll.matter),
-            "poll_opened",
-            matter=poll.matter,
-            data={"question": poll.question},
-            exclude=actor,
-        )
         publish(poll.matter, "poll", {"poll": poll.pk, "status": "open"})
 
 
