@@ -18,10 +18,17 @@ FLUSH_FLAG = "gongzhi_flush_in_progress"
 def pytest_configure(config):
     # Hashing passwords properly is slow and beside the point in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Notices' tasks run as they are enqueued (on commit); tests/test_notice_worker.py runs the
-    # database backend and its worker.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     _let_the_test_flush_past_the_guards()
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Notices' tasks run as they are enqueued (on commit); tests/test_notice_worker.py runs the
+    database backend and its worker instead."""
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 def _let_the_test_flush_past_the_guards():
