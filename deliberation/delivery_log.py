@@ -4,12 +4,19 @@ the body responsible for the matter (deliberation.access.answers_for_notices).""
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import Ownership
 from deliberation.models import Delivery, Notification
 
 # The notices to the electorate whose reach the matter page shows, in this order.
 TRACKED_KINDS = ("owners_notice", "poll_opened", "poll_reminder")
+KIND_LABELS = {
+    "owners_notice": gettext_lazy("Owners' notice"),
+    "poll_opened": gettext_lazy("Voting opened"),
+    "poll_reminder": gettext_lazy("Reminder to vote"),
+}
 
 # A person is reached when an e-mail, a text or a paper copy went out, or they read it in the
 # app (an unread in-app notice proves nothing: many never open the app).
@@ -26,6 +33,18 @@ class Summary:
     reached: int
     unread: int  # reached but not (yet) read in the app
     by_unit: bool  # counted per unit (户) rather than per person
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def sentence(self) -> str:
+        """e.g. 已送达 112/118 户，未读 30."""
+        numbers = {"reached": self.reached, "total": self.total, "unread": self.unread}
+        if self.by_unit:
+            return _("Reached %(reached)s of %(total)s households, %(unread)s unread") % numbers
+        return _("Reached %(reached)s of %(total)s people, %(unread)s unread") % numbers
 
 
 @dataclass
@@ -81,7 +100,9 @@ def summary(matter, kind) -> Summary:
     logged = Delivery.objects.filter(notification__in=notes)
     reached = set(logged.filter(REACHED).values_list("notification__recipient_id", flat=True))
     read = set(
-        logged.filter(state=Delivery.State.READ).values_list("notification__recipient_id", flat=True)
+        logged.filter(state=Delivery.State.READ).values_list(
+            "notification__recipient_id", flat=True
+        )
     )
     units = _units_of(matter, recipients)
     if units:
@@ -117,4 +138,3 @@ def recipients(matter, kind) -> list[RecipientRow]:
             str(r.notification.recipient),
         ),
     )
-

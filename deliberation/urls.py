@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, deliveries, ledger, matter_actions, matter_page, meetings
 
 app_name = "deliberation"
 
@@ -13,6 +13,11 @@ urlpatterns = [
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
         matter_actions.matter_action,
         name="matter_action",
+    ),
+    path(
+        "c/<slug:slug>/m/<str:reference>/notices/<slug:kind>/",
+        deliveries.deliveries,
+        name="deliveries",
     ),
     path("c/<slug:slug>/resolutions/", boards.resolutions, name="resolutions"),
     path("c/<slug:slug>/escalations/", boards.escalation_board, name="escalations"),

@@ -87,3 +87,14 @@ def make_cast(admin, community, estate, orgs):
     for name in PARTY_ROLL:
         services.add_party_member(admin, orgs[Kind.PARTY_COMMITTEE], people[name])
     return people
+
+
+def make_more_owners(world) -> dict:
+    """Two more owners of the world's estate (1-102 and 1-201), so that notices to owners can
+    be counted per unit: {"owner_b": user, "owner_c": user}."""
+    more = {}
+    for name, number in (("owner_b", "102"), ("owner_c", "201")):
+        user = make_user(name)
+        services.record_ownership(world.admin, world.estate.units.get(number=number), user)
+        more[name] = user
+    return more

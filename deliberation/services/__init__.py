@@ -13,6 +13,7 @@ in `common`. Live meetings have their own services in `deliberation.meetings`, b
 
 from deliberation.services.ballots import cast_ballot, cast_ballots, has_voted
 from deliberation.services.counting import tally
+from deliberation.services.deliveries import record_paper_delivery
 from deliberation.services.discussion import (
     answer_objection,
     edit_comment,
@@ -30,7 +31,6 @@ from deliberation.services.matters import (
     reject,
     withdraw,
 )
-from deliberation.services.deliveries import record_paper_delivery
 from deliberation.services.notices import (
     mark_notifications_read,
     remind_non_voters,

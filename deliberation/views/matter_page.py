@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from communities import access as community_access
 from communities.badges import badges_for
 from communities.models import AuditEvent
-from deliberation import access, charts, electorates, forms, procedures, services
+from deliberation import access, charts, delivery_log, electorates, forms, procedures, services
 from deliberation.models import (
     LAW_NAMES,
     Electorate,
@@ -388,6 +388,12 @@ def matter_context(request, matter, bound=None):
         "advance_label": stage.advance_label,
         "note_label": stage.note_label,
         "audit": _audit_trail(matter),
+        # How far the notices to the electorate reached: for the responsible body only.
+        "delivery_summaries": [
+            delivery_log.summary(matter, kind) for kind in delivery_log.kinds_sent(matter)
+        ]
+        if access.answers_for_notices(user, matter)
+        else [],
         # Duplicates folded into this matter, and the matter this one went into, as far as the
         # reader may see them: a members-only matter's title stays with its members.
         "merged": visible.filter(merged_into=matter).order_by("created_at", "id"),
