@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Organization
 from deliberation.models.matters import Matter, NeverDeleted, NeverDeletedQuerySet
@@ -183,14 +184,16 @@ class Delivery(models.Model):
         PAPER = "paper", _("on paper")
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-        READ = "read", _("read")
+        QUEUED = "queued", pgettext_lazy("delivery state", "queued")
+        SENT = "sent", pgettext_lazy("delivery state", "sent")
+        FAILED = "failed", pgettext_lazy("delivery state", "failed")
+        READ = "read", pgettext_lazy("delivery state", "read")
 
     notification = models.ForeignKey(Notification, models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel)
-    state = models.CharField(_("state"), max_length=8, choices=State, default=State.QUEUED)
+    state = models.CharField(
+        pgettext_lazy("delivery", "state"), max_length=8, choices=State, default=State.QUEUED
+    )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
