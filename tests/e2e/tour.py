@@ -60,7 +60,17 @@ NAMES = {
     "outsider": "林峰",
 }
 
-PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification")
+PAGES = (
+    "home",
+    "ledger",
+    "matter",
+    "room",
+    "projector",
+    "login",
+    "party_roll",
+    "verification",
+    "deliveries",
+)
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
 # visitors only.
@@ -73,6 +83,7 @@ VIEWERS = {
     "login": (None,),
     "party_roll": ("party_secretary",),  # kept by the party committee's secretaries only
     "verification": ("ws_staff",),  # staff only: two requests under one name at one flat
+    "deliveries": ("party_secretary",),  # the responsible body only: who the vote's notice reached
 }
 LIVE = ("room", "projector")
 
@@ -92,6 +103,7 @@ class Scene:
             "login": "/accounts/login/",
             "party_roll": "/c/lianhua/party-roll/",
             "verification": "/c/lianhua/verification/",
+            "deliveries": f"/c/lianhua/m/{self.reference}/notices/poll_opened/",
         }[name]
 
 
@@ -153,6 +165,8 @@ def settle(page, name: str, *, signed_in: bool) -> None:
     """Wait until a page of the tour has rendered what it will show."""
     from playwright.sync_api import expect
 
+    if name == "deliveries":  # the list itself, not a 404 page
+        expect(page.locator("li.delivery").first).to_be_visible()
     if name not in LIVE:
         expect(page.locator("main h1, #room h1").first).to_be_visible()
         return
