@@ -17,6 +17,7 @@ from deliberation import services
 from deliberation.models import (
     Ballot,
     Comment,
+    Delivery,
     Escalation,
     ImplementationUpdate,
     Matter,
@@ -41,6 +42,7 @@ _TIMESTAMPS = (
     (ImplementationUpdate, "resolution__matter", ("created_at",)),
     (Escalation, "matter", ("raised_at", "deadline", "answered_at")),
     (Notification, "matter", ("created_at",)),
+    (Delivery, "notification__matter", ("created_at", "last_attempt_at", "sent_at", "read_at")),
 )
 
 
