@@ -31,11 +31,7 @@ from deliberation.services.matters import (
     reject,
     withdraw,
 )
-from deliberation.services.notices import (
-    mark_notifications_read,
-    remind_non_voters,
-    remind_overdue,
-)
+from deliberation.services.notices import mark_notifications_read, remind_overdue
 from deliberation.services.polls import (
     MOTION_MEETINGS,
     SPECIAL_ITEMS,
@@ -47,6 +43,7 @@ from deliberation.services.polls import (
     extendable,
     open_poll,
     poll_options,
+    remind_non_voters,
     stage_poll_conforms,
 )
 from deliberation.services.receptions import hold_reception, rate_reception

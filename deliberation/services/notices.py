@@ -1,9 +1,9 @@
-"""Notices: marking one's notifications read, the daily reminders of overdue matters, the
-reminder before a poll closes, and the notices that reach the electorate."""
+"""Notices: marking one's notifications read, the daily reminders of overdue matters, and the
+notices that reach the electorate (the reminder before a poll closes is the polls service's,
+which alone writes polls)."""
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from communities.models import Ownership
 from deliberation import access, electorates
@@ -48,40 +48,6 @@ def remind_overdue(now=None) -> int:
                 e.to_organization for e in matter.escalations.filter(answered_at__isnull=True)
             )
             notices.notify(recipients, "overdue", matter=matter)
-        reminded += 1
-    return reminded
-
-
-def _local(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
-
-
-def remind_non_voters(now=None) -> int:
-    """Remind those who have not voted, POLL_REMINDER_HOURS before each open poll closes; once
-    per poll, whoever runs the tick and however often (the poll is claimed before it is sent).
-    Returns the number of polls reminded."""
-    now = now or timezone.now()
-    horizon = now + timezone.timedelta(hours=settings.POLL_REMINDER_HOURS)
-    due = Poll.objects.filter(
-        status=Poll.Status.OPEN, reminded_at__isnull=True, closes_at__gt=now, closes_at__lte=horizon
-    ).values_list("pk", flat=True)
-    reminded = 0
-    for pk in list(due):
-        with transaction.atomic():
-            # The claim: only one tick turns reminded_at from empty to set.
-            if not Poll.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
-                continue
-            poll = Poll.objects.select_related("matter", "agenda_item__meeting").get(pk=pk)
-            data = {"question": poll.question, "closes": _local(poll.closes_at)}
-            if poll.matter is None and poll.agenda_item is not None:
-                data["ref"] = poll.agenda_item.meeting.title
-            notices.notify(
-                electorates.non_voter_ids(poll),
-                "poll_reminder",
-                matter=poll.matter,
-                data=data,
-                reach=True,
-            )
         reminded += 1
     return reminded
 
