@@ -27,12 +27,17 @@ node_modules/.installed: package.json package-lock.json
 		npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
 	else echo "npm not found: tests/e2e's axe-core checks will skip (CI installs npm)."; fi
 
-## run: set up, migrate, load the demo community and serve it at http://$(HOST):$(PORT)
+## run: set up, migrate, load the demo community and serve it at http://$(HOST):$(PORT), with
+## the task worker that sends notices (db_worker) and the minute tick beside daphne; both stop
+## when daphne stops
 run: export DJANGO_DEBUG ?= 1
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving Gongzhi at http://$(HOST):$(PORT)/"
+	@echo "Serving Gongzhi at http://$(HOST):$(PORT)/ (with the notice worker and the tick)"
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	( while sleep 60; do $(PY) manage.py deliberation_tick >/dev/null; done ) & tick=$$!; \
+	trap 'kill $$worker $$tick 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 ## test: set up and run the whole test suite (and the live room's JS tests, where node is installed)

@@ -2,6 +2,7 @@
 
     python -m bench [--n 100,1000,5000] [--servers bare,one,two] [--faults] [--out DIR]
     python -m bench --ledger-csv [--matters 10000] [--runs 5]
+    python -m bench --fanout 5000 [--batch 200]
 
 Each server is started here, on 127.0.0.1 only, and stopped at the end:
 - bare: a bare `websockets` broadcast server (bench/bare.py), the floor;
@@ -164,7 +165,18 @@ def main(argv=None) -> int:
         action="store_true",
         help="instead, time the anonymous ledger CSV at 10,000 matters (bench/ledger_csv.py)",
     )
+    parser.add_argument(
+        "--fanout",
+        type=int,
+        metavar="N",
+        help="instead, time notifying an electorate of N owners: the request's part and the"
+        " task worker's (bench/fanout.py)",
+    )
     args, rest = parser.parse_known_args(argv)
+    if args.fanout:
+        from bench import fanout
+
+        return fanout.main(["--n", str(args.fanout), *rest], prog="python -m bench --fanout")
     if args.ledger_csv:
         from bench import ledger_csv
 

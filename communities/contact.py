@@ -70,3 +70,8 @@ def change_contact(actor, user, *, email: str, phone: str):
             audit.record(actor, "user.contact_changed", locked, data={"fields": changed})
     user.email, user.phone = email, phone
     return changed
+
+
+def email_of(user) -> str:
+    """The person's e-mail address, or "" when they gave none."""
+    return (getattr(user, "email", "") or "").strip()

@@ -10,6 +10,13 @@ from django.dispatch import Signal
 # Sent with: kind (str, e.g. "membership.requested"), community_id (int or None), data (dict).
 domain_event = Signal()
 
+# A resident's request to join was decided (verified or rejected), sent inside the deciding
+# transaction so that a receiver's writes (the deliberation app's notice to the resident) commit
+# or roll back with it. Sent with: membership (a Membership), verb ("membership.verified" or
+# "membership.rejected"). A signal, because notices live in deliberation, which communities may
+# not import.
+membership_decided = Signal()
+
 # What a person may see or do changed (membership, position, ownership, account flags), or one
 # of their sessions ended: data {"user": id, "session": key or None}. Their open live sockets
 # are checked again (realtime/sockets.py), on every process.

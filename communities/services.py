@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
 from communities import access, audit, contact, names, roles
-from communities.events import access_changed, publish_on_commit
+from communities.events import access_changed, membership_decided, publish_on_commit
 from communities.models import (
     Community,
     Estate,
@@ -272,6 +272,8 @@ def _decide(actor, membership: Membership, status: str, verb: str, reason: str =
             data |= _unit_data(locked)
         locked.save()
         _sync_and_audit(actor, locked.user, community, verb, locked, data)
+        if verb in ("membership.verified", "membership.rejected"):
+            membership_decided.send(sender=Membership, membership=locked, verb=verb)
         publish_on_commit(
             verb,
             community_id=community.pk,

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "communities",
     "deliberation",
     "realtime",
@@ -159,6 +161,25 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongzhi@localhost")
+
+# Notices leave the request through django-tasks: the request stores them (queued) and a worker
+# (`manage.py db_worker`, which `make run` starts beside daphne) sends the e-mails and texts.
+# The database backend is the embedded default; a Redis-backed one is the choice at scale.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Text messages: a class with `send(phone, text)` (communities/sms.py; docs/deploy.md). The
+# default writes each message to the log.
+SMS_BACKEND = env_str("SMS_BACKEND", "communities.sms.LogSMSBackend")
+# How many e-mails/texts one task sends, and how often one is tried before it is marked failed.
+NOTICE_BATCH_SIZE = env_int("NOTICE_BATCH_SIZE", 200, minimum=1)
+NOTICE_MAX_ATTEMPTS = env_int("NOTICE_MAX_ATTEMPTS", 3, minimum=1)
+# A failed attempt is tried again by the tick after this many seconds.
+NOTICE_RETRY_AFTER_SECONDS = env_int("NOTICE_RETRY_AFTER_SECONDS", 120, minimum=0)
+# The reminder to those who have not voted goes out this many hours before a poll closes.
+POLL_REMINDER_HOURS = env_int("POLL_REMINDER_HOURS", 24, minimum=1)
 
 # Channels: in-memory by default (one process); Redis via REDIS_URL for several processes.
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))

@@ -122,6 +122,19 @@ def who_must_act(matter) -> str:
     return " / ".join(dict.fromkeys(actor_label(matter, a) for a in matter.stage_spec.actors))
 
 
+def answers_for_notices(user, matter) -> bool:
+    """Whether `user` is of the body responsible for the matter (an actor of any of its
+    procedure's stages other than the proposer): who sees the notices' delivery log and
+    records paper deliveries. The proposer as such is not."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return any(
+        actor.scope != "proposer" and _satisfies(user, matter, actor)
+        for stage in matter.procedure_spec.stages
+        for actor in stage.actors
+    )
+
+
 def speaking_bodies(user, community) -> list[Organization]:
     """The organisations `user` may speak for in this community (for "speak as")."""
     if not user.is_authenticated:

@@ -11,11 +11,12 @@ a resident not linked to a unit has none in a households poll until staff link o
 
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from communities.models import Membership, Organization, Ownership, PartyMember, Position, Unit
 from deliberation import rules
-from deliberation.models import Electorate
+from deliberation.models import Ballot, Electorate, VoterReceipt
 
 Kind = Organization.Kind
 ABOVE_COMMUNITY = (Kind.STREET_OFFICE, Kind.DISTRICT_OFFICE)
@@ -192,3 +193,71 @@ def slots_many(poll, voters) -> list[list[tuple[str, str, Decimal]]]:
     else:
         raise ValueError(poll.electorate)
     return [[] if pair is None else one(*pair) for pair in active]
+
+
+def member_ids(poll) -> set[int]:
+    """The people who may vote in this poll (those its notices go to): for an organisations
+    poll, the people who may vote for one of them. Rights as of the poll's opening."""
+    as_of = poll.opened_at
+    if poll.electorate == Electorate.RESIDENTS:
+        verified = Membership.objects.verified().filter(community=poll.community_id)
+        if as_of is not None:
+            verified = verified.filter(decided_at__lte=as_of)
+        return set(verified.values_list("user_id", flat=True))
+    if poll.electorate == Electorate.HOUSEHOLDS:
+        return set(households(poll.community_id, as_of).values_list("user_id", flat=True))
+    if poll.electorate == Electorate.BODY:
+        positions = Position.objects.current().filter(organization=poll.body_id)
+        if as_of is not None:
+            positions = positions.filter(started_at__lte=as_of)
+        return set(positions.values_list("user_id", flat=True))
+    if poll.electorate == Electorate.PARTY:
+        roll = PartyMember.objects.current().filter(organization=poll.body_id)
+        if as_of is not None:
+            roll = roll.filter(started_at__lte=as_of)
+        return set(roll.values_list("user_id", flat=True))
+    if poll.electorate == Electorate.ORGANIZATIONS:
+        return {user.pk for user, _org in organization_voters(poll)}
+    if poll.electorate == Electorate.OWNERS:
+        owners = Ownership.objects.current().filter(unit__estate=poll.estate_id, is_voter=True)
+        if as_of is not None:
+            owners = owners.filter(started_at__lte=as_of)
+        return set(owners.values_list("owner_id", flat=True))
+    raise ValueError(poll.electorate)
+
+
+def organization_voters(poll) -> list[tuple]:
+    """(user, organisation) pairs of those who may cast an organisations poll's votes."""
+    orgs = Organization.objects.filter(community=poll.community_id).exclude(
+        kind__in=ABOVE_COMMUNITY
+    )
+    orgs = {org.pk: org for org in orgs}
+    positions = Position.objects.current().filter(organization_id__in=orgs)
+    pairs = list(positions.values_list("user_id", "organization_id"))
+    users = get_user_model().objects.in_bulk({uid for uid, _org in pairs})
+    voters = []
+    for uid, org_id in pairs:
+        user, org = users[uid], orgs[org_id]
+        if slots_many(poll, [(user, org)])[0]:
+            voters.append((user, org))
+    return voters
+
+
+def non_voter_ids(poll) -> set[int]:
+    """Members of the electorate none of whose slots has a ballot (named) or receipt (secret):
+    who has not voted, by the one register (any channel's ballot is a row there)."""
+    model = VoterReceipt if poll.secret else Ballot
+    filled = set(model.objects.filter(poll=poll).values_list("slot", flat=True))
+    if poll.electorate == Electorate.ORGANIZATIONS:
+        # Those who may vote for an organisation that has not voted yet.
+        return {u.pk for u, org in organization_voters(poll) if f"org:{org.pk}" not in filled}
+    ids = sorted(member_ids(poll))
+    waiting = set()
+    for chunk in chunks(ids):
+        users = list(get_user_model().objects.filter(pk__in=chunk))
+        for user, user_slots in zip(
+            users, slots_many(poll, [(u, None) for u in users]), strict=True
+        ):
+            if user_slots and not any(slot in filled for slot, _head, _w in user_slots):
+                waiting.add(user.pk)
+    return waiting

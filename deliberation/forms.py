@@ -408,3 +408,26 @@ class WalkInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20000,
     )
+
+
+class PaperDeliveryForm(forms.Form):
+    """纸质送达: which recipient a printed notice reached, and how."""
+
+    notice = forms.TypedChoiceField(label=_("Delivered on paper to"), coerce=int)
+    note = forms.CharField(
+        label=_("How (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: slipped under the door by the building head."),
+    )
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notice"].choices = [
+            (
+                row.notification.pk,
+                " ".join([str(row.notification.recipient), *(u.label for u in row.units)]),
+            )
+            for row in rows
+            if "paper" not in row.deliveries
+        ]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from deliberation.views import (
     boards,
+    deliveries,
     inbox,
     ledger,
     matter_actions,
@@ -41,6 +42,11 @@ urlpatterns = [
         "c/<slug:slug>/m/<str:reference>/<slug:action>/",
         matter_actions.matter_action,
         name="matter_action",
+    ),
+    path(
+        "c/<slug:slug>/m/<str:reference>/notices/<slug:kind>/",
+        deliveries.deliveries,
+        name="deliveries",
     ),
     path("c/<slug:slug>/resolutions/", boards.resolutions, name="resolutions"),
     path("c/<slug:slug>/escalations/", boards.escalation_board, name="escalations"),

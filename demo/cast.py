@@ -17,6 +17,7 @@ from deliberation import services
 from deliberation.models import (
     Ballot,
     Comment,
+    Delivery,
     Escalation,
     ImplementationUpdate,
     Matter,
@@ -49,6 +50,7 @@ _TIMESTAMPS = (
     (Scrutineer, "poll__matter", ("appointed_at", "ended_at")),
     (PaperBallot, "poll__matter", ("entered_at", "confirmed_at")),
     (Proxy, "poll__matter", ("created_at", "ended_at")),
+    (Delivery, "notification__matter", ("created_at", "last_attempt_at", "sent_at", "read_at")),
 )
 
 

@@ -21,6 +21,16 @@ def pytest_configure(config):
     _let_the_test_flush_past_the_guards()
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Notices' tasks run as they are enqueued (on commit); tests/test_notice_worker.py runs the
+    database backend and its worker instead."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 def _let_the_test_flush_past_the_guards():
     """SQLite's flush (between transactional and browser tests) empties tables with DELETE,
     which the never-deleted triggers refuse. Set their flag for the flush alone: the row is

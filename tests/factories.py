@@ -124,3 +124,14 @@ def own_every_unit(world):
         Unit(estate=world.estate, building="2", number="301", area=Decimal("2000.00")),
     )
     services.record_ownership(world.admin, unit, make_user("owner301"))
+
+
+def make_more_owners(world) -> dict:
+    """Two more owners of the world's estate (1-102 and 1-201), so that notices to owners can
+    be counted per unit: {"owner_b": user, "owner_c": user}."""
+    more = {}
+    for name, number in (("owner_b", "102"), ("owner_c", "201")):
+        user = make_user(name)
+        services.record_ownership(world.admin, world.estate.units.get(number=number), user)
+        more[name] = user
+    return more

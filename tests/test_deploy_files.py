@@ -26,6 +26,7 @@ SHOWN_IN_DOC = [
     "systemd/gongzhi@.service",
     "systemd/gongzhi-tick.service",
     "systemd/gongzhi-tick.timer",
+    "systemd/gongzhi-worker.service",
     "nginx/gongzhi.conf",
 ]
 
@@ -122,9 +123,12 @@ def directives(block: list) -> list[list[str]]:
 # Procfile -----------------------------------------------------------------------------------
 
 
-def test_the_procfile_names_release_web_and_tick():
+def test_the_procfile_names_release_web_worker_and_tick():
     processes = read_procfile()
-    assert {"release", "web", "tick"} <= processes.keys()
+    assert {"release", "web", "worker", "tick"} <= processes.keys()
+    # The notices' worker: the same command as its systemd unit.
+    worker = read_unit("gongzhi-worker.service")["Service"]["ExecStart"]
+    assert worker.endswith(processes["worker"].removeprefix("exec python "))
     web = shlex.split(processes["web"])
     # It listens on 127.0.0.1 only, on the port the supervisor gives it.
     assert "tcp:port=$PORT:interface=127.0.0.1:backlog=4096" in web

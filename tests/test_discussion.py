@@ -61,7 +61,7 @@ def test_it_threads_replies_and_tells_the_parent_author(world, matter):
     assert reply.parent == comment
     assert list(comment.replies.all()) == [reply]
     assert Notification.objects.filter(recipient=resident, kind="reply", matter=matter).exists()
-    assert not Notification.objects.filter(recipient=owner).exists()
+    assert not Notification.objects.filter(recipient=owner, matter=matter).exists()
     event = AuditEvent.objects.get(verb="comment.posted", object_id=str(reply.pk))
     assert event.actor == owner
     assert event.data == {"matter": matter.reference, "as": None}

@@ -4,17 +4,18 @@ the session, moving between agenda items, and handing the chair for one item."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
 from communities.badges import badge_codes
 from communities.models import Organization, Position
-from deliberation import access, meeting_log, order
+from deliberation import access, electorates, meeting_log, order
+from deliberation import notify as notices
 from deliberation.meetings.checks import require_chair, require_live
 from deliberation.meetings.floor import end_speech, next_speaker
 from deliberation.meetings.minutes import generate_minutes
-from deliberation.meetings.room import public_item_json
+from deliberation.meetings.room import electorate_user_ids, public_item_json
 from deliberation.meetings.voting import close_live_poll
 from deliberation.models import AgendaItem, Attendance, Meeting, Poll, SpeakerRequest
 from deliberation.services.common import require_signed_in
@@ -91,7 +92,29 @@ def schedule_meeting(
             community=community,
             data={"kind": kind, "chair": chair.pk},
         )
+        tell_invitees(meeting, actor)
     return meeting
+
+
+def tell_invitees(meeting, actor) -> int:
+    """A meeting was scheduled: its invitees are told (those its quorum counts; for a meeting
+    of organisations, the people of the community's bodies)."""
+    invitees = electorate_user_ids(meeting)
+    if invitees is None:
+        bodies = Organization.objects.filter(community=meeting.community).exclude(
+            kind__in=electorates.ABOVE_COMMUNITY
+        )
+        ids = notices.people_of(bodies)
+    else:
+        ids = {uid for row in invitees for uid in row.values()}  # rows of one id each
+    when = formats.date_format(timezone.localtime(meeting.scheduled_at), "Y-m-d H:i")
+    return notices.notify(
+        ids,
+        "meeting_scheduled",
+        data={"meeting": meeting.title, "when": when, "meeting_id": meeting.pk},
+        exclude=actor,
+        reach=True,
+    )
 
 
 def add_agenda_item(actor, meeting, *, title, matter=None, position=None) -> AgendaItem:

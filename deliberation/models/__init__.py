@@ -43,6 +43,7 @@ from deliberation.models.polls import (
     _random_key,  # migration 0001 names it here
 )
 from deliberation.models.records import (
+    Delivery,
     Escalation,
     ImplementationUpdate,
     Notification,
@@ -65,6 +66,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ConcernKind",
+    "Delivery",
     "Electorate",
     "Escalation",
     "ImplementationUpdate",

@@ -81,6 +81,8 @@ class Poll(models.Model):
     closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the reminder to those who had not voted went out (once per poll; the tick sends it).
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The base frozen when the poll opens, so later register changes cannot move the goalposts.
     electorate_heads = models.PositiveIntegerField(null=True, blank=True)
     electorate_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Organization
 from deliberation.models.matters import Matter, NeverDeleted, NeverDeletedQuerySet
@@ -170,3 +171,49 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.recipient_id}"
+
+
+class Delivery(models.Model):
+    """投递记录: how one notice reached (or failed to reach) its recipient on one channel; the
+    proof that a notice reached each owner. One row per notice and channel."""
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("in the app")
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("text message")
+        PAPER = "paper", _("on paper")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("delivery state", "queued")
+        SENT = "sent", pgettext_lazy("delivery state", "sent")
+        FAILED = "failed", pgettext_lazy("delivery state", "failed")
+        READ = "read", pgettext_lazy("delivery state", "read")
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel)
+    state = models.CharField(
+        pgettext_lazy("delivery", "state"), max_length=8, choices=State, default=State.QUEUED
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Paper: the staff member who recorded it, and how it was delivered (e.g. by the 楼长).
+    recorded_by = models.ForeignKey(USER, models.PROTECT, related_name="+", null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["notification_id", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_one_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["channel", "state"])]
+
+    def __str__(self):
+        return f"{self.channel} {self.state} for notice {self.notification_id}"

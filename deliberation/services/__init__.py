@@ -13,6 +13,7 @@ in `common`. Live meetings have their own services in `deliberation.meetings`, b
 
 from deliberation.services.ballots import cast_ballot, cast_ballots, has_voted
 from deliberation.services.counting import tally
+from deliberation.services.deliveries import record_paper_delivery
 from deliberation.services.discussion import (
     answer_objection,
     edit_comment,
@@ -42,6 +43,7 @@ from deliberation.services.polls import (
     extendable,
     open_poll,
     poll_options,
+    remind_non_voters,
     stage_poll_conforms,
 )
 from deliberation.services.receptions import hold_reception, rate_reception
@@ -82,6 +84,8 @@ __all__ = [
     "rate_response",
     "register_walk_in",
     "reject",
+    "record_paper_delivery",
+    "remind_non_voters",
     "remind_overdue",
     "rerun_vote",
     "stage_poll_conforms",

@@ -26,6 +26,7 @@ from deliberation.services.common import (
     stage_clock,
     stakeholder_ids,
 )
+from deliberation.services.notices import tell_owners_of_notice
 from deliberation.services.polls import close_polls_of_ended_matter, stage_passed
 from deliberation.text import excerpt_of_html, render_markdown
 
@@ -249,6 +250,7 @@ def advance(actor, matter: Matter, *, note: str = "") -> Matter:
                 # The residents' committee is informed of every owners' meeting notice.
                 rc = access.body_of_kind(matter.community, Kind.RESIDENTS_COMMITTEE)
                 matter.stakeholders.add(*[o for o in [rc] if o is not None])
+                tell_owners_of_notice(matter, actor)
         audit.record(
             actor, verb, matter, community=matter.community, data={**data, "from": stage.code}
         )

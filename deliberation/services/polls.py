@@ -4,9 +4,10 @@ functions (`deliberation.meetings.voting`)."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from communities import audit
@@ -30,6 +31,7 @@ from deliberation.services.common import (
     stakeholder_ids,
 )
 from deliberation.services.counting import tally
+from deliberation.services.notices import tell_electorate_poll_opened
 
 Kind = Organization.Kind
 P = procedures
@@ -226,14 +228,8 @@ def _open(actor, poll: Poll, now):
         community=poll.community,
         data={"heads": base.heads, "area": str(base.area)},
     )
+    tell_electorate_poll_opened(poll, actor)
     if poll.matter is not None:
-        notices.notify(
-            stakeholder_ids(poll.matter),
-            "poll_opened",
-            matter=poll.matter,
-            data={"question": poll.question},
-            exclude=actor,
-        )
         publish(poll.matter, "poll", {"poll": poll.pk, "status": "open"})
 
 
@@ -524,3 +520,37 @@ def extend_poll(actor, poll: Poll) -> Poll:
         )  # fmt: skip
         publish(matter, "poll", {"poll": poll.pk, "status": "open"})
     return poll
+
+
+def _local(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def remind_non_voters(now=None) -> int:
+    """Remind those who have not voted, POLL_REMINDER_HOURS before each open poll closes; once
+    per poll, whoever runs the tick and however often (the poll is claimed before it is sent).
+    Returns the number of polls reminded."""
+    now = now or timezone.now()
+    horizon = now + timezone.timedelta(hours=settings.POLL_REMINDER_HOURS)
+    due = Poll.objects.filter(
+        status=Poll.Status.OPEN, reminded_at__isnull=True, closes_at__gt=now, closes_at__lte=horizon
+    ).values_list("pk", flat=True)
+    reminded = 0
+    for pk in list(due):
+        with transaction.atomic():
+            # The claim: only one tick turns reminded_at from empty to set.
+            if not Poll.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            poll = Poll.objects.select_related("matter", "agenda_item__meeting").get(pk=pk)
+            data = {"question": poll.question, "closes": _local(poll.closes_at)}
+            if poll.matter is None and poll.agenda_item is not None:
+                data["ref"] = poll.agenda_item.meeting.title
+            notices.notify(
+                electorates.non_voter_ids(poll),
+                "poll_reminder",
+                matter=poll.matter,
+                data=data,
+                reach=True,
+            )
+        reminded += 1
+    return reminded

@@ -18,6 +18,7 @@ from communities.models import AuditEvent
 from deliberation import (
     access,
     charts,
+    delivery_log,
     electorates,
     forms,
     printing,
@@ -429,6 +430,12 @@ def matter_context(request, matter, bound=None):
         "advance_label": stage.advance_label,
         "note_label": stage.note_label,
         "audit": _audit_trail(matter),
+        # How far the notices to the electorate reached: for the responsible body only.
+        "delivery_summaries": [
+            delivery_log.summary(matter, kind) for kind in delivery_log.kinds_sent(matter)
+        ]
+        if access.answers_for_notices(user, matter)
+        else [],
         # Duplicates folded into this matter, and the matter this one went into, as far as the
         # reader may see them: a members-only matter's title stays with its members.
         "merged": visible.filter(merged_into=matter).order_by("created_at", "id"),

@@ -65,7 +65,7 @@ NAMES = {
 
 PAGES = (
     "home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification",
-    "inbox", "walk_in", "password_reset",
+    "inbox", "walk_in", "password_reset", "deliveries",
 )  # fmt: skip
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
@@ -84,6 +84,7 @@ VIEWERS = {
     "inbox": ("resident", "ws_staff"),
     "walk_in": ("ws_staff",),  # the workstation's counter, staff only
     "password_reset": (None,),
+    "deliveries": ("party_secretary",),  # the responsible body only: who the vote's notice reached
 }
 LIVE = ("room", "projector")
 
@@ -106,6 +107,7 @@ class Scene:
             "inbox": "/todo/",
             "walk_in": "/c/lianhua/walk-in/",
             "password_reset": "/accounts/password-reset/",
+            "deliveries": f"/c/lianhua/m/{self.reference}/notices/poll_opened/",
         }[name]
 
 
@@ -176,6 +178,8 @@ def settle(page, name: str, *, signed_in: bool) -> None:
     """Wait until a page of the tour has rendered what it will show."""
     from playwright.sync_api import expect
 
+    if name == "deliveries":  # the list itself, not a 404 page
+        expect(page.locator("li.delivery").first).to_be_visible()
     if name not in LIVE:
         expect(page.locator("main h1, #room h1").first).to_be_visible()
         return
