@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    client.cookies["django_language"] = "en"  # pages in English, as the test reads them
     with translation.override("en"):
         yield
 

@@ -955,7 +955,26 @@ def test_it_falls_back_to_the_template_defaults(key, default):
 
 
 def test_it_has_exactly_the_documented_settings():
-    assert len(rules.DEFAULT_SETTINGS) == 19
+    assert len(rules.DEFAULT_SETTINGS) == 21
+
+
+@pytest.mark.parametrize("value", [0, 101, -1, True, "3", 2.5, None])
+def test_it_refuses_a_proxy_cap_that_is_not_a_whole_number_from_1_to_100(value):
+    with pytest.raises(ValueError):
+        rules.setting({"proxy.max_per_proxy": value}, "proxy.max_per_proxy")
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", None])
+def test_it_takes_only_true_or_false_for_council_proxies(value):
+    with pytest.raises(ValueError):
+        rules.setting({"proxy.council_allowed": value}, "proxy.council_allowed")
+
+
+def test_it_reads_the_proxy_settings():
+    assert rules.setting({}, "proxy.max_per_proxy") == 3
+    assert rules.setting({"proxy.max_per_proxy": 5}, "proxy.max_per_proxy") == 5
+    assert rules.setting({}, "proxy.council_allowed") is False
+    assert rules.setting({"proxy.council_allowed": True}, "proxy.council_allowed") is True
 
 
 def test_it_does_not_let_callers_mutate_the_default_caps():
