@@ -20,7 +20,7 @@ from deliberation.models import (
     Meeting,
     Poll,
 )
-from deliberation.services import counting
+from deliberation.services import attendance, counting
 from deliberation.services.common import (
     clean_text,
     locked_matter,
@@ -437,7 +437,12 @@ def _close(actor, poll: Poll, now) -> Poll:
     """Freeze the result: no ballot is accepted afterwards."""
     if poll.status != Poll.Status.OPEN:
         raise ValidationError(_("This poll is not open."))
-    poll.result = counting.close_secret(poll) if poll.secret else tally(poll)
+    # A residents' meeting counts those in the hall as the poll closes (domain-rules §2).
+    attending = attendance.attendance_at_close(poll)
+    if poll.secret:
+        poll.result = counting.close_secret(poll, attending)
+    else:
+        poll.result = tally(poll, attending)
     poll.status = Poll.Status.CLOSED
     poll.closed_at = now
     poll.save(update_fields=["result", "status", "closed_at"])
