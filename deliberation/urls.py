@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import boards, ledger, matter_actions, matter_page, meetings
+from deliberation.views import boards, checkin, ledger, matter_actions, matter_page, meetings
 
 app_name = "deliberation"
 
@@ -28,6 +28,9 @@ urlpatterns = [
         meetings.meeting_minutes_markdown,
         name="meeting_minutes_markdown",
     ),
+    path("meetings/<int:pk>/my-code/", checkin.my_code, name="meeting_checkin_code"),
+    path("meetings/<int:pk>/check-in/", checkin.scanner, name="meeting_checkin"),
+    path("meetings/<int:pk>/check-in/undo/", checkin.undo, name="meeting_checkin_undo"),
     path("notifications/", boards.notifications, name="notifications"),
     path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]
