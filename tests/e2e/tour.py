@@ -252,6 +252,9 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Reference numbers: matters (LH-2026-0007) and resolutions (LH-R-2026-001).
 REFERENCE = re.compile(r"\b[A-Z]{1,8}(?:-[A-Z]{1,8})*-\d{4}-\d+\b")
+# Addresses (the projector's link to join the room) and check-in codes (12-345-ABCDEFGHJK).
+ADDRESS = re.compile(r"https?://\S+")
+CHECKIN_CODE = re.compile(r"\b\d+-\d+-[A-Z2-7]{10}\b")
 # On English pages a Chinese term may follow its English name as a gloss, in parentheses:
 # "Public ledger of matters (台账)", "Owners' joint decision (业主共同决定, Civil Code Art. 278)".
 GLOSS = re.compile(r"(?<=[A-Za-z.'’] )[(（][\u3400-\u9fff]+(?=[,，)）])")
@@ -272,6 +275,7 @@ def untranslated(texts, language: str, data=()) -> list[str]:
         for value in data:
             text = text.replace(value, " ")
         text = REFERENCE.sub(" ", text)
+        text = CHECKIN_CODE.sub(" ", ADDRESS.sub(" ", text))
         if language == "en":
             text = GLOSS.sub(" ", text)
         for word in NOT_TRANSLATED[language]:
