@@ -60,7 +60,10 @@ NAMES = {
     "outsider": "林峰",
 }
 
-PAGES = ("home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification")
+PAGES = (
+    "home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification",
+    "checkin", "my_code",
+)  # fmt: skip
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
 # visitors only.
@@ -73,6 +76,8 @@ VIEWERS = {
     "login": (None,),
     "party_roll": ("party_secretary",),  # kept by the party committee's secretaries only
     "verification": ("ws_staff",),  # staff only: two requests under one name at one flat
+    "checkin": ("party_secretary",),  # the chair's check-in at the door
+    "my_code": ("council_member",),  # an invitee of the council session: a council member
 }
 LIVE = ("room", "projector")
 
@@ -92,6 +97,8 @@ class Scene:
             "login": "/accounts/login/",
             "party_roll": "/c/lianhua/party-roll/",
             "verification": "/c/lianhua/verification/",
+            "checkin": f"/meetings/{self.meeting}/check-in/",
+            "my_code": f"/meetings/{self.meeting}/my-code/",
         }[name]
 
 
