@@ -270,11 +270,15 @@ def checkins(meeting_id: int) -> dict:
     """What the database holds after a check-in burst: rows, people, audit events, presence."""
     from communities.models import AuditEvent
     from deliberation import meetings
-    from deliberation.models import CheckIn, Meeting
+    from deliberation.models import Attendance, CheckIn, Meeting
 
     meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
     rows = CheckIn.objects.filter(meeting=meeting, undone_at__isnull=True)
     presence = meetings.presence(meeting)
+    online = Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+    once = set(online.values_list("user_id", flat=True)) | set(
+        rows.values_list("user_id", flat=True)
+    )
     return {
         "check_ins": rows.count(),
         "people": rows.values("user").distinct().count(),
@@ -282,6 +286,7 @@ def checkins(meeting_id: int) -> dict:
             verb="meeting.checked_in", object_id=str(meeting.pk)
         ).count(),
         "presence_total": presence["total"],
+        "present_once": len(once),
         "checked_in": presence["checked_in"],
         "quorum_present": presence["quorum"]["present"],
     }
