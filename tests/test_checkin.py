@@ -320,3 +320,22 @@ def test_the_same_vote_passes_when_the_hall_holds_only_the_voters(world, decisio
     poll = meetings.close_poll(director, held, poll.pk)
     assert poll.result["attendance"] == 3
     assert poll.result["passed"] is True
+
+
+def test_the_projector_shows_a_qr_code_for_joining_the_room(client, world, meeting):
+    page = client.get(reverse("deliberation:meeting_projector", args=[meeting.pk]))
+    text = page.content.decode()
+    assert 'class="projector__join"' in text
+    assert 'class="qrline"' in text
+    assert f"http://testserver/meetings/{meeting.pk}/" in text
+
+
+def test_the_room_links_staff_to_the_scanner_and_invitees_to_their_code(client, world, meeting):
+    scanner = reverse("deliberation:meeting_checkin", args=[meeting.pk])
+    code = reverse("deliberation:meeting_checkin_code", args=[meeting.pk])
+    client.force_login(world.cast["rc_director"])
+    assert scanner in client.get(meeting.get_absolute_url()).content.decode()
+    client.force_login(world.cast["resident"])
+    text = client.get(meeting.get_absolute_url()).content.decode()
+    assert code in text and scanner not in text
+    assert client.get(scanner).status_code == 403
