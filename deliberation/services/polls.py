@@ -439,7 +439,9 @@ def _close(actor, poll: Poll, now) -> Poll:
         raise ValidationError(_("This poll is not open."))
     # A residents' meeting counts those in the hall as the poll closes (domain-rules §2).
     attending = attendance.attendance_at_close(poll)
-    if poll.secret:
+    if poll.secret and attending is None:
+        poll.result = counting.close_secret(poll)
+    elif poll.secret:
         poll.result = counting.close_secret(poll, attending)
     else:
         poll.result = tally(poll, attending)
