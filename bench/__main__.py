@@ -3,6 +3,7 @@
     python -m bench [--n 100,1000,5000] [--servers bare,one,two] [--faults] [--out DIR]
     python -m bench --ledger-csv [--matters 10000] [--runs 5]
     python -m bench --fanout 5000 [--batch 200]
+    python -m bench --n 1000 --servers one --checkin 1000   (the check-in burst)
 
 Each server is started here, on 127.0.0.1 only, and stopped at the end:
 - bare: a bare `websockets` broadcast server (bench/bare.py), the floor;
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import faults, report, servers
+from bench import checkin_burst, faults, report, servers
 from bench.load import Room
 
 BROADCASTS = {1: 5, 5: 15}  # messages per second -> how many are sent at that rate
@@ -149,6 +150,13 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", default="bare,one,two", help="bare, one, two")
     parser.add_argument("--faults", action="store_true", help="also run the fault scenarios")
     parser.add_argument("--fault-n", type=int, default=200, help="clients in the fault runs")
+    parser.add_argument(
+        "--checkin",
+        type=int,
+        default=None,
+        help="check-ins in the check-in burst (4 scanners beside as many sockets; 0: none;"
+        " default 1000, or 30 with --smoke)",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument(
         "--doc",
@@ -183,12 +191,14 @@ def main(argv=None) -> int:
         return ledger_csv.main(rest, prog="python -m bench --ledger-csv")
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.checkin is None:
+        args.checkin = 30 if args.smoke else 1000
     counts = [int(x) for x in args.n.split(",") if x.strip()]
     kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
     if unknown := set(kinds) - {"bare", "one", "two"}:
         parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     limit = psutil.Process().rlimit(psutil.RLIMIT_NOFILE)
-    need = max(counts + [args.fault_n]) * 2 + 200
+    need = max(counts + [args.fault_n, args.checkin]) * 2 + 200
     if limit[0] < need:
         try:
             psutil.Process().rlimit(psutil.RLIMIT_NOFILE, (min(need, limit[1]), limit[1]))
@@ -199,8 +209,9 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     database_url = os.environ.get("DATABASE_URL", "")
-    print(f"Preparing a site with {max(counts + [args.fault_n])} signed-in residents…", flush=True)
-    site = servers.make_site(max(counts + [args.fault_n]), database_url=database_url)
+    residents = max(counts + [args.fault_n, args.checkin])
+    print(f"Preparing a site with {residents} signed-in residents…", flush=True)
+    site = servers.make_site(residents, database_url=database_url)
     results = {
         "machine": machine(),
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -227,6 +238,10 @@ def main(argv=None) -> int:
                 print("    " + report.one_line(figures), flush=True)
         if args.faults:
             results["faults"] = faults.run_all(site, args.fault_n)
+        if args.checkin:
+            print(f"  check-in burst N={args.checkin}…", flush=True)
+            results["checkin"] = checkin_burst.run(site, args.checkin)
+            print("    " + checkin_burst.summary(results["checkin"]), flush=True)
     finally:
         site.close()
     results["seconds"] = round(time.perf_counter() - started, 1)

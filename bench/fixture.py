@@ -253,6 +253,45 @@ def count(poll_id: int) -> dict:
     }
 
 
+def codes(meeting_id: int, n: int) -> dict:
+    """The check-in codes of the first `n` bench residents for a meeting (as printed for them)."""
+    from django.contrib.auth import get_user_model
+
+    from deliberation.meetings import checkin
+    from deliberation.models import Meeting
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    names = [f"bench{i:05d}" for i in range(n)]
+    users = get_user_model().objects.filter(username__in=names).order_by("username")
+    return {"codes": [checkin.code_for(meeting, user) for user in users]}
+
+
+def checkins(meeting_id: int) -> dict:
+    """What the database holds after a check-in burst: rows, people, audit events, presence."""
+    from communities.models import AuditEvent
+    from deliberation import meetings
+    from deliberation.models import Attendance, CheckIn, Meeting
+
+    meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
+    rows = CheckIn.objects.filter(meeting=meeting, undone_at__isnull=True)
+    presence = meetings.presence(meeting)
+    online = Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+    once = set(online.values_list("user_id", flat=True)) | set(
+        rows.values_list("user_id", flat=True)
+    )
+    return {
+        "check_ins": rows.count(),
+        "people": rows.values("user").distinct().count(),
+        "audit": AuditEvent.objects.filter(
+            verb="meeting.checked_in", object_id=str(meeting.pk)
+        ).count(),
+        "presence_total": presence["total"],
+        "present_once": len(once),
+        "checked_in": presence["checked_in"],
+        "quorum_present": presence["quorum"]["present"],
+    }
+
+
 def events(meeting_id: int, kind: str) -> dict:
     """The seqs of a meeting's logged events of one kind: what clients must all end up with."""
     from deliberation.models import MeetingEvent
@@ -272,6 +311,11 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, required=True)
     p = sub.add_parser("count")
     p.add_argument("--poll", type=int, required=True)
+    p = sub.add_parser("codes")
+    p.add_argument("--meeting", type=int, required=True)
+    p.add_argument("--n", type=int, required=True)
+    p = sub.add_parser("checkins")
+    p.add_argument("--meeting", type=int, required=True)
     p = sub.add_parser("events")
     p.add_argument("--meeting", type=int, required=True)
     p.add_argument("--kind", required=True)
@@ -283,6 +327,10 @@ def main(argv=None) -> int:
         result = meeting()
     elif args.command == "matters":
         result = matters(args.n)
+    elif args.command == "codes":
+        result = codes(args.meeting, args.n)
+    elif args.command == "checkins":
+        result = checkins(args.meeting)
     elif args.command == "events":
         result = events(args.meeting, args.kind)
     else:

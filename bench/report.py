@@ -176,6 +176,11 @@ def correctness(results: dict) -> list[str]:
             problems.append(f"{where}: not every client got the result")
         if not run.get("alive", True):
             problems.append(f"{where}: a server died")
+    burst = results.get("checkin")
+    if burst and not burst.get("exact"):
+        problems.append(f"check-in burst N={burst['n']}: the count was not exact: {burst}")
+    if burst and not burst.get("alive", True):
+        problems.append("check-in burst: the server died")
     for fault in results.get("faults", []):
         if not fault.get("ok"):
             problems.append(f"fault {fault['name']}: {fault['summary']}")
@@ -221,6 +226,24 @@ def markdown(results: dict) -> str:
             flag = "—" if met is None else ("yes" if met else "**no**")
             lines.append(f"| {what} | {flag} | {detail} |")
         lines.append("")
+    burst = results.get("checkin")
+    if burst:
+        lines += [
+            f"### Check-in burst (N = {burst['n']:,})",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| check-ins (4 scanners, POST to the scan endpoint) | {burst['scans']:,} |",
+            f"| sockets in the room meanwhile | {burst['sockets']:,} |",
+            f"| scan → presence on the projector, p50 | {_fmt(burst['presence_p50_ms'], 'ms')} |",
+            f"| scan → presence on the projector, p99 | {_fmt(burst['presence_p99_ms'], 'ms')} |",
+            f"| scan → presence on the projector, max | {_fmt(burst['presence_max_ms'], 'ms')} |",
+            f"| scan answered (HTTP), p99 | {_fmt(burst['http_p99_ms'], 'ms')} |",
+            f"| scans a second | {burst['scans_per_second']} |",
+            f"| final count exact (rows, audit, presence, projector) | "
+            f"{'yes' if burst['exact'] else '**no**'} |",
+            "",
+        ]
     if results.get("faults"):
         lines += ["### Faults", ""]
         for fault in results["faults"]:

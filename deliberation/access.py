@@ -290,6 +290,35 @@ def _chairs_item(user, item) -> bool:
     return meeting.status == Meeting.Status.LIVE and _holds_chair(user, meeting, holders)
 
 
+# The body that convenes each kind of meeting: its staff check people in at the door.
+CONVENING_BODIES = {
+    Meeting.Kind.COUNCIL: Kind.PARTY_COMMITTEE,
+    Meeting.Kind.JOINT: Kind.PARTY_COMMITTEE,
+    Meeting.Kind.RESIDENTS: Kind.RESIDENTS_COMMITTEE,
+    Meeting.Kind.REPRESENTATIVES: Kind.RESIDENTS_COMMITTEE,
+    Meeting.Kind.REVIEW: Kind.RESIDENTS_COMMITTEE,
+    Meeting.Kind.OWNERS: Kind.OWNERS_COMMITTEE,
+}
+
+
+def may_check_in(user, meeting) -> bool:
+    """Checking people in at the door (签到) and undoing it: the meeting's chair, or anyone
+    holding a position in the body that convenes it (for an owners' assembly, its estate's
+    owners' committee)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or _holds_chair(user, meeting, {meeting.chair_id}):
+        return True
+    staff = Position.objects.current().filter(
+        user=user,
+        organization__community=meeting.community_id,
+        organization__kind=CONVENING_BODIES[meeting.kind],
+    )
+    if meeting.kind == Meeting.Kind.OWNERS:
+        staff = staff.filter(organization__estate=meeting.estate_id)
+    return staff.exists()
+
+
 def may_take_part(user, meeting) -> bool:
     """Raising a hand and chatting: those in the room who may comment in the community."""
     return may_attend(user, meeting) and user.has_perm("communities.comment", meeting.community)

@@ -158,6 +158,7 @@ ROOM_STRINGS = {
     # Presence and quorum
     "present_n": _("%(n)s present"),
     "present_names": _("Who is here (%(n)s)"),
+    "checked_in_n": _("%(n)s of them checked in at the door"),
     "quorum_short": _("Quorum: %(present)s / %(needed)s"),
     "quorum_met": _("quorum met"),
     "quorum_not_met": _("quorum not met"),

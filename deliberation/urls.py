@@ -2,6 +2,7 @@ from django.urls import path
 
 from deliberation.views import (
     boards,
+    checkin,
     deliveries,
     inbox,
     ledger,
@@ -74,6 +75,9 @@ urlpatterns = [
     path("proxies/<int:pk>/vote/", register.vote_by_proxy, name="vote_by_proxy"),
     path("proxies/<int:pk>/document/", register.proxy_document, name="proxy_document"),
     path("meetings/<int:pk>/minutes/print/", printing.print_minutes, name="print_minutes"),
+    path("meetings/<int:pk>/my-code/", checkin.my_code, name="meeting_checkin_code"),
+    path("meetings/<int:pk>/check-in/", checkin.scanner, name="meeting_checkin"),
+    path("meetings/<int:pk>/check-in/undo/", checkin.undo, name="meeting_checkin_undo"),
     path("notifications/", boards.notifications, name="notifications"),
     path("notifications/read/", boards.notifications_read, name="notifications_read"),
 ]

@@ -93,3 +93,33 @@ def test_the_table_shows_ratios_to_the_bare_server():
         "pinning": "none"}, "database": "sqlite"})  # fmt: skip
     assert "| broadcast 1/s: to the last client, p50 | 50.0 ms | 90.0 ms (1.8×) |" in text
     assert "### Targets (DESIGN.md)" in text
+
+
+def burst(**changes):
+    figures = {
+        "n": 30, "scans": 30, "sockets": 30, "exact": True, "alive": True,
+        "presence_p50_ms": 300.0, "presence_p99_ms": 500.0, "presence_max_ms": 600.0,
+        "http_p99_ms": 200.0, "scans_per_second": 30.0,
+    }  # fmt: skip
+    return figures | changes
+
+
+def test_an_inexact_check_in_count_fails_even_a_smoke_run():
+    good = results(run("one", 40)) | {"checkin": burst()}
+    assert report.correctness(good) == []
+    assert report.correctness(results(run("one", 40)) | {"checkin": burst(exact=False)})
+    assert report.correctness(results(run("one", 40)) | {"checkin": burst(alive=False)})
+    # Slow is not wrong here either.
+    assert (
+        report.correctness(results(run("one", 40)) | {"checkin": burst(presence_p99_ms=9e4)}) == []
+    )
+
+
+def test_the_table_shows_the_check_in_burst():
+    data = results(run("one", 40)) | {"checkin": burst(), "when": "now", "command": "x"}
+    data["machine"] = {"cpus": 2, "cpu_model": "?", "memory_gib": 1, "python": "3", "platform": "p",
+                       "pinning": "none"}  # fmt: skip
+    data["database"] = "sqlite"
+    table = report.markdown(data)
+    assert "### Check-in burst (N = 30)" in table
+    assert "| scan → presence on the projector, p99 | 500 ms |" in table

@@ -7,8 +7,8 @@ from the log with `resume`; nothing it is shown exists only in memory.
 
 This module is the public API; the sub-domains live in `sessions` (scheduling and running),
 `floor` (hands, speeches, chat), `voting` (live polls, through `deliberation.services`), `room`
-(presence, quorum, snapshots) and `minutes`. The live transport reads all of it through
-`live`, and through nothing else.
+(presence, quorum, snapshots), `checkin` (check-in at the door) and `minutes`. The live
+transport reads all of it through `live`, and through nothing else.
 """
 
 from deliberation.meetings.floor import (

@@ -5,7 +5,7 @@ per person)."""
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +15,16 @@ from communities.models import Membership, Organization, Ownership, Position
 from deliberation import access, electorates, meeting_log, order, procedures, rules, services
 from deliberation.meetings.floor import next_speaker
 from deliberation.meetings.voting import live_tally, poll_json
-from deliberation.models import Attendance, ChatMessage, Electorate, Meeting, Poll, SpeakerRequest
+from deliberation.models import (
+    Attendance,
+    ChatMessage,
+    CheckIn,
+    Electorate,
+    Meeting,
+    Poll,
+    SpeakerRequest,
+)
+from deliberation.services import attendance
 
 Kind = Organization.Kind
 
@@ -117,14 +126,18 @@ def _quorum_threshold(meeting) -> str:
 
 
 def presence(meeting) -> dict:
-    """Who is in the room now: counts by role for everyone, and the quorum (a handful of
+    """Who is in the room now, online or checked in at the door, each person once
+    (`services.attendance`): counts by role for everyone, and the quorum (a handful of
     aggregate queries, however many are present)."""
-    present = Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+    online = attendance.online_user_ids(meeting.pk)
+    door = attendance.checked_in_user_ids(meeting.pk)
+    present = online.union(door)  # UNION, not UNION ALL: someone both online and in the hall
     total = present.count()
+    checked_in = door.count()
     roles = {}
     if total:
         officials = Position.objects.current().filter(
-            user__in=present.values("user_id"), organization__community=meeting.community_id
+            Q(user__in=online) | Q(user__in=door), organization__community=meeting.community_id
         )
         roles = {
             row["organization__kind"]: row["n"]
@@ -137,11 +150,16 @@ def presence(meeting) -> dict:
     if electorate is None:
         counted, base = total, total
     else:
-        counted = present.filter(user__in=electorate).count() if total else 0
+        counted = (
+            online.filter(user__in=electorate).union(door.filter(user__in=electorate)).count()
+            if total
+            else 0
+        )
         base = electorate.count()
     q = order.quorum(counted, base, _quorum_threshold(meeting))
     return {
         "total": total,
+        "checked_in": checked_in,
         "by_role": roles,
         "quorum": {
             "present": q.present,
@@ -157,11 +175,22 @@ PRESENT_NAMES_SHOWN = 500  # a named list longer than this helps no chair; the c
 
 
 def present_names(meeting) -> list[dict]:
-    """The named list of those present, for the chair: the first arrivals, at most 500."""
+    """The named list of those present, for the chair: the first arrivals online, then those
+    checked in at the door and not online (flagged `checked_in`), at most 500 in all."""
     stays = Attendance.objects.filter(meeting=meeting, left_at__isnull=True).select_related("user")
     stays = list(stays.order_by("joined_at", "pk")[:PRESENT_NAMES_SHOWN])
-    badges = badges_for(meeting.community_id, [s.user_id for s in stays])
-    return [person_json(s.user, badges) | {"id": s.user_id} for s in stays]
+    online = {s.user_id for s in stays}
+    door = (
+        CheckIn.objects.filter(meeting=meeting, undone_at__isnull=True)
+        .exclude(user__in=attendance.online_user_ids(meeting.pk))
+        .select_related("user")
+        .order_by("checked_in_at", "pk")
+    )
+    door = [c for c in door[: PRESENT_NAMES_SHOWN - len(stays)] if c.user_id not in online]
+    badges = badges_for(meeting.community_id, [s.user_id for s in stays + door])
+    return [person_json(s.user, badges) | {"id": s.user_id} for s in stays] + [
+        person_json(c.user, badges) | {"id": c.user_id, "checked_in": True} for c in door
+    ]
 
 
 def person_json(user, badges) -> dict:

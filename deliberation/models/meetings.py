@@ -132,6 +132,34 @@ class Attendance(models.Model):
         return f"{self.user_id} in {self.meeting_id}"
 
 
+class CheckIn(models.Model):
+    """签到: an invitee checked in at the door by staff scanning their code. Counts towards
+    presence and quorum like an open stay (once per person, however they are present); undone
+    by staff with a reason, which keeps the row (undone_at) and lets them check in again."""
+
+    meeting = models.ForeignKey(Meeting, models.PROTECT, related_name="check_ins")
+    user = models.ForeignKey(USER, models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField(default=timezone.now)
+    checked_in_by = models.ForeignKey(USER, models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(USER, models.PROTECT, related_name="+", null=True, blank=True)
+    undo_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(undone_at__isnull=True),
+                name="checkin_once_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} checked in to {self.meeting_id}"
+
+
 class SpeakerRequest(models.Model):
     """A raised hand, and the speech if the chair grants the floor."""
 

@@ -27,6 +27,7 @@ from deliberation.rules.community import (
 )
 from deliberation.rules.counting import (
     ABSTAIN,
+    ATTENDANCE_RULES,
     COUNCIL_MODES,
     DEFAULT_PARAMS,
     DEVELOPER,
@@ -70,6 +71,7 @@ __all__ = [
     "LEGAL_MINIMUM_DAYS",
     "MAJORITY_OF_MEMBERS",
     "NO",
+    "ATTENDANCE_RULES",
     "EXTENDABLE_RULES",
     "OWNERS_RULES",
     "POLL_KINDS",

@@ -401,6 +401,7 @@ def _check_votes(kind: str, choices: tuple[str, ...], votes: Iterable[Vote]) -> 
 def _quorum_reasons(
     rule: str, params: Mapping, participation: _Tally, electorate: Electorate
 ) -> list[str]:
+    """Why too few took part (`participation` is the attendance where the rule counts it)."""
     reasons = []
     if rule in OWNERS_RULES:
         gate = params["participation"]
@@ -436,6 +437,24 @@ def _pass_reasons(
     return reasons
 
 
+# The rules whose base is those attending a meeting (domain-rules §2), when attendance is given.
+ATTENDANCE_RULES = (Rule.RESIDENTS_MEETING,)
+
+
+def _attendance(
+    rule: str, attendance: object, participation: _Tally, electorate: Electorate
+) -> int:
+    if rule not in ATTENDANCE_RULES:
+        raise ValueError(f"{rule} does not count attendance")
+    if isinstance(attendance, bool) or not isinstance(attendance, int):
+        raise ValueError(f"attendance must be an int, not {attendance!r}")
+    if attendance < participation.heads:
+        raise ValueError("fewer heads attended than voted")
+    if attendance > electorate.heads:
+        raise ValueError("more heads attended than the electorate holds")
+    return attendance
+
+
 def _ordered(reasons: Iterable[str]) -> list[str]:
     found = set(reasons)
     return [r for r in REASONS if r in found]
@@ -448,8 +467,13 @@ def evaluate(
     votes: Iterable[Vote],
     electorate: Electorate,
     params: Mapping[str, str] | None = None,
+    attendance: int | None = None,
 ) -> dict:
-    """Count one poll under a rule; return its deterministic, JSON-ready result snapshot."""
+    """Count one poll under a rule; return its deterministic, JSON-ready result snapshot.
+
+    `attendance` (residents' meeting rule only): the heads attending when the poll closed,
+    voters among them; then the quorum and the pass threshold count it, not the ballots, and
+    the snapshot keeps it."""
     effective = _effective_params(rule, params)
     choices = _check_choices(kind, choices)
     if not isinstance(electorate, Electorate):
@@ -462,11 +486,15 @@ def evaluate(
             raise ValueError("more heads voted than the electorate holds")
         if rule in OWNERS_RULES and participation.area > electorate.area:
             raise ValueError("more area voted than the electorate holds")
+    # Those in the hall: the base of the quorum and of the pass threshold (§2), else the voters.
+    attending = participation
+    if attendance is not None:
+        attending = _Tally(_attendance(rule, attendance, participation, electorate), Decimal(0))
     cast = [v for v in votes if v.choices]
     blank = _Tally.of([v for v in votes if not v.choices])
     counts = {c: _Tally.of([v for v in votes if c in v.choices]) for c in choices}
 
-    quorum_reasons = _quorum_reasons(rule, effective, participation, electorate)
+    quorum_reasons = _quorum_reasons(rule, effective, attending, electorate)
     if kind == PollKind.YES_NO_ABSTAIN:
         judged = {YES: (counts[YES], counts[NO])}
     else:
@@ -476,9 +504,7 @@ def evaluate(
     results = {}
     for choice, (yes, no) in judged.items():
         # Below the quorum or participation gate the vote is void: nothing is judged.
-        reasons = quorum_reasons or _pass_reasons(
-            rule, effective, yes, no, participation, electorate
-        )
+        reasons = quorum_reasons or _pass_reasons(rule, effective, yes, no, attending, electorate)
         results[choice] = {
             "passed": not reasons,
             "reasons": reasons,
@@ -498,7 +524,7 @@ def evaluate(
     else:
         reasons = _ordered(r for result in results.values() for r in result["reasons"])
 
-    return {
+    snapshot = {
         "schema": SNAPSHOT_SCHEMA,
         "rule": rule,
         "kind": kind,
@@ -518,3 +544,6 @@ def evaluate(
         "carried": carried,
         "reasons": reasons,
     }
+    if attendance is not None:
+        snapshot["attendance"] = attending.heads
+    return snapshot

@@ -13,10 +13,10 @@ from deliberation import electorates, rules, sealing
 from deliberation.models import Electorate, Poll, SealedUrn, SecretBallot, VoterReceipt
 
 
-def tally(poll: Poll) -> dict:
+def tally(poll: Poll, attendance: int | None = None) -> dict:
     """The rule's verdict on the poll's ballots as they stand; once closed, the recount (for a
-    secret poll, `recount_secret`). Channels show per-choice figures only where the poll's
-    results are not hidden, or once it has closed."""
+    secret poll, `recount_secret`), with the attendance frozen at close. Channels show
+    per-choice figures only where the poll's results are not hidden, or once it has closed."""
     if poll.secret:
         if poll.is_closed:
             return recount_secret(poll)
@@ -25,10 +25,19 @@ def tally(poll: Poll) -> dict:
         votes = rules.group_unit_ballots(
             (b.head, b.weight, frozenset(b.choices)) for b in poll.ballots.all()
         )
-    return evaluate(poll, votes)
+    if attendance is None:
+        attendance = frozen_attendance(poll)
+    return evaluate(poll, votes, attendance)
 
 
-def evaluate(poll: Poll, votes) -> dict:
+def frozen_attendance(poll: Poll) -> int | None:
+    """The attendance a closed poll's result froze (residents' meeting polls in a meeting)."""
+    if not poll.is_closed:
+        return None
+    return (poll.result or {}).get("attendance")
+
+
+def evaluate(poll: Poll, votes, attendance: int | None = None) -> dict:
     codes = list(poll.choices.values_list("code", flat=True))
     heads = poll.electorate_heads
     area = poll.electorate_area
@@ -36,7 +45,9 @@ def evaluate(poll: Poll, votes) -> dict:
         base = electorates.base(poll)
         heads, area = base.heads, base.area
     electorate = rules.Electorate(heads, Decimal(area or 0))
-    return rules.evaluate(poll.rule, poll.kind, codes, votes, electorate, poll.params or None)
+    return rules.evaluate(
+        poll.rule, poll.kind, codes, votes, electorate, poll.params or None, attendance=attendance
+    )
 
 
 def sealed_votes(poll: Poll) -> list:
@@ -63,7 +74,7 @@ def recount_secret(poll: Poll) -> dict:
         rules.Vote(head=f"secret:{i}", choices=frozenset(b.choices), area=Decimal(0))
         for i, b in enumerate(poll.secret_ballots.all())
     ]
-    heads_only = evaluate(poll, votes)
+    heads_only = evaluate(poll, votes, frozen_attendance(poll))
     for code, cell in heads_only["counts"].items():
         result["counts"].setdefault(code, {})["heads"] = cell["heads"]
     result["participation"]["heads"] = heads_only["participation"]["heads"]
@@ -72,7 +83,7 @@ def recount_secret(poll: Poll) -> dict:
     return result
 
 
-def close_secret(poll: Poll) -> dict:
+def close_secret(poll: Poll, attendance: int | None = None) -> dict:
     """Open the urn in the closing transaction: count it (heads and area), freeze the result,
     write the choices shuffled with no weight, and delete the urn. The urn must hold one ballot
     for each receipt (for owners, each voter): an urn put back from an earlier state, or altered,
@@ -86,7 +97,7 @@ def close_secret(poll: Poll) -> dict:
             _("The sealed ballots do not match the receipts of those who voted, so this poll "
               "cannot be counted. Please tell the site's administrator.")
         )  # fmt: skip
-    result = evaluate(poll, votes)
+    result = evaluate(poll, votes, attendance)
     choices = [sorted(vote.choices) for vote in votes]
     secrets.SystemRandom().shuffle(choices)
     SecretBallot.objects.bulk_create([SecretBallot(poll=poll, choices=c) for c in choices])

@@ -21,7 +21,7 @@ from deliberation.models import (
     Meeting,
     Poll,
 )
-from deliberation.services import counting, register
+from deliberation.services import attendance, counting, register
 from deliberation.services.common import (
     clean_text,
     locked_matter,
@@ -436,7 +436,14 @@ def _close(actor, poll: Poll, now) -> Poll:
     waiting = register.paper_outstanding(poll)
     if waiting:
         raise ValidationError(waiting)  # nothing collected on paper is dropped by the close
-    poll.result = counting.close_secret(poll) if poll.secret else tally(poll)
+    # A residents' meeting counts those in the hall as the poll closes (domain-rules §2).
+    attending = attendance.attendance_at_close(poll)
+    if poll.secret and attending is None:
+        poll.result = counting.close_secret(poll)
+    elif poll.secret:
+        poll.result = counting.close_secret(poll, attending)
+    else:
+        poll.result = tally(poll, attending)
     poll.status = Poll.Status.CLOSED
     poll.closed_at = now
     poll.save(update_fields=["result", "status", "closed_at"])

@@ -2,9 +2,11 @@
 
 from collections.abc import AsyncIterator, Iterator
 
+import segno
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 
@@ -31,3 +33,9 @@ def streamed(request, chunks: Iterator[str]) -> Iterator[str] | AsyncIterator[st
             yield chunk
 
     return chunked()
+
+
+def qr_svg(text: str) -> str:
+    """`text` as a QR code: inline SVG that scales to its box (no style, no script)."""
+    svg = segno.make(text, error="m").svg_inline(omitsize=True, border=2, dark="#000")
+    return mark_safe(svg)  # noqa: S308 - segno's own markup; the text is only in path data

@@ -15,7 +15,7 @@ from deliberation import access, forms
 from deliberation import meetings as meeting_services
 from deliberation.models import Matter, Meeting, Minutes
 from deliberation.room_strings import ROOM_STRINGS
-from deliberation.views.common import error_text
+from deliberation.views.common import error_text, qr_svg
 
 
 def meeting_list(request, slug):
@@ -90,6 +90,7 @@ def _room_context(request, meeting):
         "socket_path": f"/ws/meetings/{meeting.pk}/",
         "room_strings": {key: str(value) for key, value in ROOM_STRINGS.items()},
         "may_chair": access.may_chair(request.user, meeting),
+        "may_check_in": access.may_check_in(request.user, meeting),
         "badges": badges_for(meeting.community_id, [meeting.chair_id]),
         "minutes": getattr(meeting, "minutes", None),
         "projector_url": reverse("deliberation:meeting_projector", args=[meeting.pk]),
@@ -106,7 +107,11 @@ def meeting_room(request, pk):
 def meeting_projector(request, pk):
     """The big screen in the community hall: item, speaker and timer, the vote."""
     meeting = access.get_meeting_for(request.user, pk)
-    return render(request, "deliberation/meeting_projector.html", _room_context(request, meeting))
+    context = _room_context(request, meeting)
+    # A QR code for joining the live room from a phone in the hall.
+    context["join_url"] = request.build_absolute_uri(meeting.get_absolute_url())
+    context["join_qr"] = qr_svg(context["join_url"])
+    return render(request, "deliberation/meeting_projector.html", context)
 
 
 def meeting_minutes(request, pk):

@@ -66,6 +66,7 @@ NAMES = {
 PAGES = (
     "home", "ledger", "matter", "room", "projector", "login", "party_roll", "verification",
     "inbox", "walk_in", "password_reset", "deliveries",
+    "checkin", "my_code",
 )  # fmt: skip
 # Who looks at each page: a visitor (None) wherever the page lets one in, and a resident signed
 # in; in the live room also the chair, who sees the chair's controls. The sign-in page is for
@@ -85,6 +86,8 @@ VIEWERS = {
     "walk_in": ("ws_staff",),  # the workstation's counter, staff only
     "password_reset": (None,),
     "deliveries": ("party_secretary",),  # the responsible body only: who the vote's notice reached
+    "checkin": ("party_secretary",),  # the chair's check-in at the door
+    "my_code": ("council_member",),  # an invitee of the council session: a council member
 }
 LIVE = ("room", "projector")
 
@@ -108,6 +111,8 @@ class Scene:
             "walk_in": "/c/lianhua/walk-in/",
             "password_reset": "/accounts/password-reset/",
             "deliveries": f"/c/lianhua/m/{self.reference}/notices/poll_opened/",
+            "checkin": f"/meetings/{self.meeting}/check-in/",
+            "my_code": f"/meetings/{self.meeting}/my-code/",
         }[name]
 
 
@@ -279,6 +284,9 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Reference numbers: matters (LH-2026-0007) and resolutions (LH-R-2026-001).
 REFERENCE = re.compile(r"\b[A-Z]{1,8}(?:-[A-Z]{1,8})*-\d{4}-\d+\b")
+# Addresses (the projector's link to join the room) and check-in codes (12-345-ABCDEFGHJK).
+ADDRESS = re.compile(r"https?://\S+")
+CHECKIN_CODE = re.compile(r"\b\d+-\d+-[A-Z2-7]{10}\b")
 # On English pages a Chinese term may follow its English name as a gloss, in parentheses:
 # "Public ledger of matters (台账)", "Owners' joint decision (业主共同决定, Civil Code Art. 278)".
 GLOSS = re.compile(r"(?<=[A-Za-z.'’] )[(（][\u3400-\u9fff]+(?=[,，)）])")
@@ -299,6 +307,7 @@ def untranslated(texts, language: str, data=()) -> list[str]:
         for value in data:
             text = text.replace(value, " ")
         text = REFERENCE.sub(" ", text)
+        text = CHECKIN_CODE.sub(" ", ADDRESS.sub(" ", text))
         if language == "en":
             text = GLOSS.sub(" ", text)
         for word in NOT_TRANSLATED[language]:

@@ -19,6 +19,8 @@ export function createPresence(ctx) {
     const chair = you(room).is_chair && !ctx.projector;
     rerender(box, () => {
       const nodes = [h("p", { class: "presence__total" }, h("strong", { text: t("present_n", { n: p.total }) }))];
+      // Those checked in at the door count once, with or without a phone in the room.
+      if (p.checked_in) nodes.push(h("p", { class: "muted small presence__door", text: t("checked_in_n", { n: p.checked_in }) }));
       if (q) {
         nodes.push(
           h(
