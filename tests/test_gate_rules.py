@@ -124,6 +124,24 @@ def test_it_reads_a_snapshot_as_counting_wrote_it():
     assert gate_of(None) is None
 
 
+@pytest.mark.parametrize(("voted", "attending"), [(3, 3), (3, 6), (0, 5), (4, 10)])
+def test_a_residents_meeting_in_a_hall_is_judged_on_those_attending(voted, attending):
+    """The quorum gate of a meeting's residents' poll reads the attendance frozen at the close
+    (checked in or online), which counting itself judges: the two always agree."""
+    electorate = Electorate(10)
+    result = evaluate(
+        Rule.RESIDENTS_MEETING,
+        PollKind.YES_NO_ABSTAIN,
+        YES_NO_ABSTAIN_CHOICES,
+        _votes(voted, D(0)),
+        electorate,
+        attendance=attending,
+    )
+    found = gate_of(result)
+    assert found.met == result["quorum_met"] == (attending > 5)
+    assert found.measure(HEADS).short == max(0, 6 - attending)
+
+
 heads_and_base = st.integers(1, 2000).flatmap(
     lambda whole: st.tuples(st.integers(0, whole), st.just(whole))
 )

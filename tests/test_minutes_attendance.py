@@ -57,3 +57,26 @@ def test_it_keeps_every_stay_on_the_one_line(world):
     (line,) = [line for line in _attendance_section(text) if line.startswith("- resident")]
     # Three stays: two ended, the last one open until the meeting's end closed it.
     assert line.count("–") == 3
+
+
+def test_it_lists_those_checked_in_at_the_door_once_too(world):
+    """A council member checked in at the door and never online is in the minutes; the resident,
+    online and checked in, is still one line."""
+    from deliberation.meetings import checkin
+
+    chair = world.cast["party_secretary"]
+    meeting = meetings.schedule_meeting(
+        chair, world.community, title="议事会例会", kind="council",
+        scheduled_at=timezone.now(), agenda=[("小区停车", None)],
+    )  # fmt: skip
+    meetings.start_meeting(chair, meeting)
+    member, resident = world.cast["council_member"], world.cast["resident"]
+    checkin.check_in(chair, meeting, checkin.code_for(meeting, member))
+    meetings.join(resident, meeting)
+    if checkin.is_invitee(resident, meeting):
+        checkin.check_in(chair, meeting, checkin.code_for(meeting, resident))
+    meetings.end_meeting(chair, meeting)
+    section = _attendance_section(Minutes.objects.get(meeting=meeting).text)
+    (line,) = [line for line in section if line.startswith("- council\\_member")]
+    assert "checked in at the door" in line and "–" not in line
+    assert sum(line.startswith("- resident") for line in section) == 1

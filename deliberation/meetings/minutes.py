@@ -12,7 +12,7 @@ from communities import audit
 from communities.badges import badges_for
 from deliberation import access, order, turnout
 from deliberation.meetings.room import HIDDEN_ITEM_TITLE
-from deliberation.models import Attendance, Meeting, MeetingEvent, Minutes, Poll
+from deliberation.models import Attendance, CheckIn, Meeting, MeetingEvent, Minutes, Poll
 from deliberation.rules import gate as gates
 from deliberation.services.common import require_signed_in
 from deliberation.text import MAX_MARKDOWN_CHARS, markdown_literal, render_markdown
@@ -57,8 +57,14 @@ def _minutes_text(meeting) -> str:
         for e in events
         if e.kind in ("floor.granted", "floor.ended")
     )
+    door = list(
+        CheckIn.objects.filter(meeting=meeting, undone_at__isnull=True)
+        .select_related("user")
+        .order_by("checked_in_at")
+    )
     people = {u.pk: u for u in get_user_model().objects.filter(pk__in=speeches)}
     people |= {s.user_id: s.user for s in stays}
+    people |= {c.user_id: c.user for c in door}
     people[meeting.chair_id] = meeting.chair
     # The titles they held when the meeting sat.
     badges = badges_for(meeting.community_id, people, at=held_at)
@@ -77,13 +83,18 @@ def _minutes_text(meeting) -> str:
     lines += ["", "## " + _("Attendance"), ""]
     # One line per person, however often they joined and left (a dropped connection, a second
     # device): their stays, in order, after their name.
-    stays_of = {}
+    # Those checked in at the door are in the hall too, online or not: still one line each.
+    spans_of: dict[int, list[str]] = {}
     for stay in stays:
-        stays_of.setdefault(stay.user_id, []).append(stay)
-    for own in stays_of.values():
-        spans = ", ".join(_span(stay) for stay in own)
-        lines.append(f"- {_who(own[0].user, badges)} ({spans})")
-    if not stays:
+        spans_of.setdefault(stay.user_id, []).append(_span(stay))
+    for check in door:
+        spans_of.setdefault(check.user_id, []).append(
+            _("checked in at the door %(time)s")
+            % {"time": timezone.localtime(check.checked_in_at).strftime("%H:%M")}
+        )
+    for user_id, spans in spans_of.items():
+        lines.append(f"- {_who(people[user_id], badges)} ({', '.join(spans)})")
+    if not spans_of:
         lines.append(_("No attendance was recorded."))
 
     names = {pk: _who(user, badges) for pk, user in people.items()}

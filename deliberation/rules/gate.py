@@ -152,9 +152,12 @@ def gate_of(result: Mapping) -> Gate | None:
         params = {}  # fixed by law; the snapshot's copy is the default
     else:
         params = {k: v for k, v in params.items() if k in ("quorum", "pass")}
+    # A residents' meeting counted in a hall: those attending at the close (checked in or
+    # online), frozen into the result, are its turnout (domain-rules §2).
+    present = result.get("attendance")
     return gate(
         result["rule"],
-        int(result["participation"]["heads"]),
+        int(present if present is not None else result["participation"]["heads"]),
         int(result["electorate"]["heads"]),
         Decimal(result["participation"].get("area", "0")),
         Decimal(result["electorate"].get("area", "0")),
