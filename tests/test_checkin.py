@@ -70,6 +70,18 @@ def test_it_gives_no_code_to_someone_not_invited(client, world, meeting, name):
     assert 'class="qrline"' not in page.content.decode()
 
 
+def test_the_inbox_shows_each_invitee_their_code_in_the_meetings_row(client, world):
+    upcoming = residents_meeting(world, start=False)
+    client.force_login(world.cast["resident"])
+    text = client.get(reverse("deliberation:inbox")).content.decode()
+    assert checkin.code_for(upcoming, world.cast["resident"]) in text
+    assert 'class="qrline"' in text
+    client.force_login(world.cast["ws_staff"])  # staff, not a resident: not invited
+    text = client.get(reverse("deliberation:inbox")).content.decode()
+    assert checkin.code_for(upcoming, world.cast["ws_staff"]) not in text
+    assert 'class="qrline"' not in text
+
+
 def test_it_asks_visitors_to_sign_in_for_a_code(client, meeting):
     page = client.get(reverse("deliberation:meeting_checkin_code", args=[meeting.pk]))
     assert page.status_code == 302

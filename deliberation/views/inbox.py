@@ -5,11 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from deliberation import inbox as waiting
+from deliberation.meetings import checkin
+from deliberation.views.common import qr_svg
 
 
 @login_required
 def inbox(request):
     lists = waiting.everything(request.user)
+    # Each invitee's personal check-in code, shown in the meeting's row (and printable on its
+    # own page): staff scan it at the door.
+    for meeting in [*lists["live"], *lists["upcoming"]]:
+        if checkin.is_invitee(request.user, meeting):
+            meeting.checkin_code = checkin.code_for(meeting, request.user)
+            meeting.checkin_svg = qr_svg(meeting.checkin_code)
     request.inbox_total = waiting.total(lists)  # the header shows this; no second count
     return render(request, "deliberation/inbox.html", {**lists, "total": request.inbox_total})
 
