@@ -295,3 +295,21 @@ def test_a_unit_without_a_voting_owner_or_elsewhere_gets_a_clear_message(world):
             s1, poll, unit=world.estate.units.get(number="102"), choices=["yes"]
         )
     assert not PaperBallot.objects.exists()
+
+
+def test_the_boxes_together_never_hold_more_area_than_their_voters(world):
+    """Each box's area is added to the boxes already counted: a second box claiming an area the
+    voters recorded at the box do not have left is refused (each box alone would fit)."""
+    poll, _owners = owners_vote(world, secret=True)
+    s1, s2 = with_scrutineers(world, poll)
+    for number in ("102", "201"):  # 120.00 m² and 65.25 m²
+        register.record_paper_receipt(s1, poll, unit=world.estate.units.get(number=number))
+    first = {"yes": {"heads": 1, "area": "120.00"}}
+    register.confirm_paper_box(
+        s2, register.enter_paper_box(s1, poll, label="一号", totals=first), first
+    )
+    second = {"no": {"heads": 1, "area": "120.00"}}
+    box = register.enter_paper_box(s1, poll, label="二号", totals=second)
+    with pytest.raises(ValidationError, match="area"):
+        register.confirm_paper_box(s2, box, second)
+    assert PaperBox.objects.get(pk=box.pk).status == PaperBox.Status.PENDING

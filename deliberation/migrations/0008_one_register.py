@@ -102,6 +102,7 @@ class Migration(migrations.Migration):
                 ('label', models.CharField(max_length=60, verbose_name='ballot box')),
                 ('sealed', models.TextField()),
                 ('heads', models.PositiveIntegerField(verbose_name='ballots in the box')),
+                ('area', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='area of the ballots in the box (m²)')),
                 ('status', models.CharField(choices=[('pending', 'awaiting a second scrutineer'), ('counted', 'counted'), ('withdrawn', 'withdrawn')], default='pending', max_length=16)),
                 ('entered_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),

@@ -100,6 +100,11 @@ class PaperBox(models.Model):
     # result, hidden until close); the heads are the number of ballots in the box.
     sealed = models.TextField()
     heads = models.PositiveIntegerField(_("ballots in the box"))
+    # The box's whole area (owners), never per choice: it is the area of the voters recorded at
+    # the box, which the receipts already show, and it keeps the boxes within them.
+    area = models.DecimalField(
+        _("area of the ballots in the box (m²)"), max_digits=14, decimal_places=2, default=0
+    )
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     entered_by = models.ForeignKey(USER, models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(default=timezone.now)

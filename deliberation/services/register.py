@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -338,13 +338,14 @@ def enter_paper_box(actor, poll: Poll, *, label: str, totals: dict) -> PaperBox:
         if not poll.secret:
             raise ValidationError(_("This vote is named: enter each written ballot instead."))
         _require_counting(poll)
-        entries, heads, _area = _box_entries(poll, totals)
+        entries, heads, area = _box_entries(poll, totals)
         if poll.paper_boxes.exclude(status=PaperBox.Status.WITHDRAWN).filter(label=label).exists():
             raise ValidationError(_("A box named %(label)s is already entered.") % {"label": label})
         box = PaperBox.objects.create(
             poll=poll,
             label=label,
             heads=heads,
+            area=area,
             sealed=sealing.seal(_box_token(poll), entries),
             entered_by=actor,
         )
@@ -438,8 +439,7 @@ def paper_figures(poll: Poll) -> dict:
         "receipt_heads": receipts.values("voter").distinct().count(),
         "receipt_area": _unit_area(receipts.values_list("slot", flat=True)),
         "boxed_heads": boxed.aggregate(n=Sum("heads"))["n"] or 0,
-        # The boxes' areas are in the urn only; what is checked at entry is enough here.
-        "boxed_area": Decimal(0),
+        "boxed_area": Decimal(boxed.aggregate(a=Sum("area"))["a"] or 0),
     }
 
 
@@ -511,9 +511,4 @@ def reconciliation(poll: Poll) -> dict:
         "pending": poll.paper_ballots.filter(status=PaperBallot.Status.PENDING).count(),
         "pending_boxes": poll.paper_boxes.filter(status=PaperBox.Status.PENDING).count(),
         "electorate": {"heads": poll.electorate_heads, "area": poll.electorate_area},
-        "by_scrutineer": list(
-            poll.paper_ballots.filter(status=PaperBallot.Status.COUNTED)
-            .values("entered_by__username", "confirmed_by__username")
-            .annotate(n=Count("pk"))
-        ),
     }
