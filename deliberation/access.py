@@ -407,11 +407,17 @@ def may_see_proxy(user, proxy) -> bool:
         return False
     if user.pk in (proxy.principal_id, proxy.holder_id, proxy.created_by_id):
         return True
-    if proxy.poll_id is not None:
-        return responsible_for_poll(user, proxy.poll)
-    return may_chair(user, proxy.meeting) or user.has_perm(
-        "communities.publish_resolution", proxy.meeting.community
-    )  # the same as services.proxies.registers_proxies
+    return registers_proxies(user, proxy.poll, proxy.meeting)
+
+
+def registers_proxies(user, poll, meeting) -> bool:
+    """Who registers a proxy for a voter who brings their signed authorisation in person: the
+    body responsible for the vote (or, for a meeting, its chair and the residents' committee)."""
+    if poll is not None:
+        return responsible_for_poll(user, poll)
+    return may_chair(user, meeting) or user.has_perm(
+        "communities.publish_resolution", meeting.community
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,19 +33,9 @@ def _open_polls_of(meeting: Meeting):
     return Poll.objects.filter(agenda_item__meeting=meeting)
 
 
-def registers_proxies(actor, poll: Poll | None, meeting: Meeting | None) -> bool:
-    """The body responsible for the vote (or the meeting's chair and the residents' committee),
-    who register a proxy for a voter who brings their signed authorisation in person."""
-    if poll is not None:
-        return access.responsible_for_poll(actor, poll)
-    return access.may_chair(actor, meeting) or actor.has_perm(
-        "communities.publish_resolution", meeting.community
-    )
-
-
 def may_register_proxy(actor, principal, poll: Poll | None, meeting: Meeting | None) -> bool:
-    """The voter themselves, or `registers_proxies`."""
-    return actor.pk == principal.pk or registers_proxies(actor, poll, meeting)
+    """The voter themselves, or `access.registers_proxies`."""
+    return actor.pk == principal.pk or access.registers_proxies(actor, poll, meeting)
 
 
 def authorise_proxy(

@@ -369,7 +369,7 @@ def poll_register_action(request, pk, action):
 def _proxy_context(request, poll, meeting, form=None):
     user = request.user
     scope = {"poll": poll} if poll is not None else {"meeting": meeting}
-    staff = proxy_services.registers_proxies(user, poll, meeting)
+    staff = access.registers_proxies(user, poll, meeting)
     form = form or ProxyForm()
     if not staff:
         form.fields.pop("principal", None)
